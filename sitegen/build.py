@@ -1,0 +1,426 @@
+"""The build: load every input, render the site to `{path: bytes}`, hand it to a writer.
+
+Loading reads and parses (cached by content hash); rendering is pure; only the writer touches the
+output. A `Builder` keeps its caches between builds, so the dev server and a second
+`sitegen build` redo only what changed, and it records which inputs each output read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+from typing import Any
+
+from sitegen import __version__
+from sitegen.config import Config, load_config
+from sitegen.content import SourcePage, discover, read_page, title_from_name
+from sitegen.data import Dataset, load_datasets
+from sitegen.errors import Problem, ProblemCollector, SitegenError
+from sitegen.markdown import PLACEHOLDER, ParsedMarkdown, parse_markdown
+from sitegen.output import FeedEntry, OutputSet, atom_feed, sitemap_xml
+from sitegen.pagecache import PageCache
+from sitegen.render import DEFAULT_TEMPLATE, HOME_TEMPLATE, Page, SiteView, Templates
+from sitegen.render import root_prefix, theme_root
+from sitegen.values import resolve_expression
+
+HASHED_SUFFIXES = (".css", ".js")
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What the command line (or the server, or deploy) asks of a build."""
+
+    base_url: str | None = None
+    drafts: bool = False
+    strict: bool | None = None
+    live_reload: bool = False
+
+
+@dataclass(frozen=True)
+class LoadedPage:
+    """A page read and parsed: the cacheable half of its work."""
+
+    source: SourcePage
+    parsed: ParsedMarkdown
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    """A finished build: the files, what each page read, and what was worth saying."""
+
+    files: Mapping[str, bytes]
+    pages: tuple[Page, ...]
+    warnings: tuple[Problem, ...]
+    inputs: Mapping[str, frozenset[str]]
+    seconds: float
+    rendered: int
+    changed_outputs: frozenset[str] = frozenset()
+
+
+@dataclass
+class _Loaded:
+    config: Config
+    pages: list[LoadedPage] = field(default_factory=list)
+    assets: dict[str, Path] = field(default_factory=dict)
+    datasets: dict[str, Dataset] = field(default_factory=dict)
+
+
+class Builder:
+    """Builds one site again and again, reusing what has not changed."""
+
+    def __init__(self, root: Path, options: BuildOptions = BuildOptions()) -> None:
+        self.root = root.resolve()
+        self.options = options
+        self.page_cache = PageCache(self.root / ".sitegen-cache" / "pages.pickle")
+        self._render_cache: dict[str, bytes] = {}
+        self._previous: Mapping[str, bytes] = {}
+
+    def build(self) -> BuildResult:
+        """Build the whole site; raises SitegenError with every problem found."""
+        started = time.perf_counter()
+        problems = ProblemCollector()
+        loaded = self._load(problems)
+        result = self._render(loaded, problems)
+        problems.raise_if_any(strict=bool(loaded.config.strict))
+        self.page_cache.save()
+        changed = frozenset(p for p, data in result.files.items() if self._previous.get(p) != data)
+        self._previous = result.files
+        return replace(result, seconds=time.perf_counter() - started, changed_outputs=changed)
+
+    # ------------------------------------------------------------------ load
+
+    def _load(self, problems: ProblemCollector) -> _Loaded:
+        config = load_config(self.root).with_overrides(
+            base_url=self.options.base_url, strict=self.options.strict,
+        )
+        loaded = _Loaded(config)
+        files = discover(config.content_dir)
+        for path in files.assets:
+            loaded.assets[path.relative_to(config.content_dir).as_posix()] = path
+        datasets, data_problems = load_datasets(config.data_dir, self.root)
+        loaded.datasets = datasets
+        problems.problems.extend(data_problems)
+        for source_page, parsed_or_error in self.page_cache.load_pages(
+            files.pages, self.root, config.typographer, _read_and_parse,
+        ):
+            if isinstance(parsed_or_error, SitegenError):
+                problems.add(parsed_or_error)
+                continue
+            page = parsed_or_error
+            if page.source.draft and not self.options.drafts:
+                continue
+            loaded.pages.append(page)
+        return loaded
+
+    # ------------------------------------------------------------------ render
+
+    def _render(self, loaded: _Loaded, problems: ProblemCollector) -> BuildResult:
+        config = loaded.config
+        outputs = OutputSet()
+        pages_by_content = {_content_path(p.source.source): p for p in loaded.pages}
+        charts, chart_files, chart_warnings = self._charts(loaded, problems)
+        for problem in chart_warnings:
+            problems.warn(problem)
+
+        static = _static_files(config.root)
+        asset_names = {rel: _hashed_name(rel, data) for rel, (data, _) in static.items()}
+        for rel, (data, source) in static.items():
+            outputs.add(asset_names[rel], data, source)
+        for rel, path in loaded.assets.items():
+            outputs.add(rel, path.read_bytes(), f"content/{rel}")
+        if charts:
+            from sitegen import charts as chart_room
+
+            for path, data in chart_room.runtime_files().items():
+                outputs.add(path, data, "(chart runtime)")
+        for path, (data, source) in chart_files.items():
+            outputs.add(path, data, source)
+
+        pages: list[Page] = []
+        inputs: dict[str, frozenset[str]] = {}
+        for page in loaded.pages:
+            try:
+                finished, read = self._finish_page(page, loaded, pages_by_content, charts)
+            except SitegenError as error:
+                problems.add(error)
+                continue
+            pages.append(finished)
+            inputs[finished.output_path] = read
+        nav = tuple(sorted(pages, key=lambda p: (p.url != "", p.weight, p.title.lower(), p.url)))
+        build_date = _build_date()
+        view = SiteView(config, nav, MappingProxyType(loaded.datasets), asset_names, build_date)
+        templates = Templates(config)
+        rendered = 0
+        for page in nav:
+            head = self._head_extra(page, charts)
+            try:
+                html = templates.render(page.template, view.context(page, head), page.source)
+            except SitegenError as error:
+                problems.add(error)
+                continue
+            rendered += 1
+            outputs.add(page.output_path, html.encode("utf-8"), page.source)
+            if page.social_image:
+                chart = charts[(page.source, int(page.extra.get("social_chart", 1)) - 1)]
+                outputs.add(page.social_image, chart.png(), page.source)
+        self._special_pages(view, templates, outputs, problems)
+        problems.problems.extend(outputs.problems)
+        return BuildResult(
+            files=MappingProxyType(outputs.files), pages=nav,
+            warnings=tuple(problems.warnings), inputs=MappingProxyType(inputs),
+            seconds=0.0, rendered=rendered,
+        )
+
+    def _charts(
+        self, loaded: _Loaded, problems: ProblemCollector
+    ) -> tuple[dict[tuple[str, int], Any], dict[str, tuple[bytes, str]], list[Problem]]:
+        blocks = [
+            (page, index, fence)
+            for page in loaded.pages
+            for index, fence in enumerate(page.parsed.fences)
+        ]
+        if not blocks:
+            return {}, {}, []
+        from sitegen import charts as chart_room
+
+        chart_blocks = [
+            chart_room.ChartBlock(page.source.source, index, fence.text,
+                                  fence.line + page.source.body_line - 1)
+            for page, index, fence in blocks
+        ]
+        cache = chart_room.ChartCache(loaded.config.cache_dir)
+        results, chart_problems = chart_room.render_all(
+            chart_blocks, loaded.datasets, loaded.config, cache,
+        )
+        files: dict[str, tuple[bytes, str]] = {}
+        for (page, _), chart in results.items():
+            for path, data in chart.files.items():
+                files[path] = (data, page)
+        errors = [p for p in chart_problems if p.severity != "warning"]
+        problems.problems.extend(errors)
+        return dict(results), files, [p for p in chart_problems if p.severity == "warning"]
+
+    def _finish_page(
+        self,
+        loaded_page: LoadedPage,
+        loaded: _Loaded,
+        pages_by_content: Mapping[str, LoadedPage],
+        charts: Mapping[tuple[str, int], Any],
+    ) -> tuple[Page, frozenset[str]]:
+        """Resolve a parsed page's placeholders: values, links and charts."""
+        source, parsed = loaded_page.source, loaded_page.parsed
+        offset = source.body_line - 1
+        read: set[str] = {source.source}
+        errors: list[Problem] = []
+        prefix = root_prefix(source.url)
+        values: list[str] = []
+        for ref in parsed.expressions:
+            try:
+                values.append(_escape(resolve_expression(ref.text, loaded.datasets)))
+                read.add(loaded.datasets[ref.text.split(".", 1)[0]].path)
+            except SitegenError as error:
+                errors.extend(replace(p, path=source.source, line=ref.line + offset,
+                                      column=ref.column) for p in error.problems)
+                values.append("")
+        links: list[str] = []
+        for ref in parsed.links:
+            try:
+                target, depends_on = _resolve_link(ref.text, source, loaded, pages_by_content)
+                links.append(_escape(target))
+                read.update(depends_on)
+            except SitegenError as error:
+                errors.extend(replace(p, path=source.source, line=ref.line + offset,
+                                      column=ref.column) for p in error.problems)
+                links.append("")
+        figures: list[str] = []
+        for index in range(len(parsed.fences)):
+            chart = charts.get((source.source, index))
+            figures.append(chart.figure_html(prefix) if chart is not None else "")
+            if chart is not None:
+                read.update(chart.inputs)
+        if errors:
+            raise SitegenError(problems=errors)
+        lookup = {"E": values, "L": links, "C": figures}
+        content = PLACEHOLDER.sub(lambda m: lookup[m.group(1)][int(m.group(2))], parsed.html)
+        title = source.title or parsed.first_heading or title_from_name(source.source)
+        template = source.template or (HOME_TEMPLATE if source.url == "" else DEFAULT_TEMPLATE)
+        has_charts = bool(parsed.fences)
+        social = None
+        if has_charts and (source.source, int(source.extra.get("social_chart", 1)) - 1) in charts:
+            social = source.url + "social.png"
+        page = Page(
+            source=source.source, url=source.url, output_path=source.output_path, title=title,
+            description=source.description, date=source.date, template=template,
+            weight=source.weight, content=content, toc=parsed.toc, has_charts=has_charts,
+            social_image=social, extra=source.extra,
+        )
+        return page, frozenset(read)
+
+    def _head_extra(self, page: Page, charts: Mapping[tuple[str, int], Any]) -> str:
+        parts = []
+        if page.has_charts and charts:
+            from sitegen import charts as chart_room
+
+            parts.append(chart_room.head_html(root_prefix(page.url)))
+        return "\n".join(parts)
+
+    def _special_pages(
+        self, view: SiteView, templates: Templates, outputs: OutputSet,
+        problems: ProblemCollector,
+    ) -> None:
+        config = view.config
+        entries = [FeedEntry(p.title, p.url, p.date, p.description, p.content) for p in view.nav]
+        outputs.add("sitemap.xml", sitemap_xml(config.base_url, entries), "(sitemap)")
+        outputs.add("feed.xml", atom_feed(config.title, config.base_url, config.author,
+                                          entries, config.feed_limit), "(feed)")
+        if templates.exists("404.html"):
+            missing = Page(
+                source="templates/404.html", url="404.html", output_path="404.html",
+                title="Page not found", description="", date=None, template="404.html",
+                weight=0, content="", toc=(), has_charts=False, social_image=None,
+            )
+            try:
+                html = templates.render("404.html", view.context(missing, ""), "404.html")
+                outputs.add("404.html", html.encode("utf-8"), "templates/404.html")
+            except SitegenError as error:
+                problems.add(error)
+
+
+def build_site(root: Path, out_dir: Path | None = None,
+               options: BuildOptions = BuildOptions()) -> BuildResult:
+    """Build the site at root and swap it into out_dir (default: the config's output_dir)."""
+    from sitegen.output import DiskWriter
+
+    builder = Builder(root, options)
+    result = builder.build()
+    target = out_dir or (builder.root / load_config(builder.root).output_dir)
+    DiskWriter(target).write(result.files)
+    return result
+
+
+# ---------------------------------------------------------------------- helpers of the build
+
+def _read_and_parse(path: Path, root: Path, typographer: bool) -> LoadedPage:
+    source = read_page(path, root)
+    try:
+        parsed = parse_markdown(source.body, typographer)
+    except SitegenError as error:
+        raise error.placed(source.source, source.body_line - 1) from None
+    return LoadedPage(source, parsed)
+
+
+def _content_path(source: str) -> str:
+    return source.split("/", 1)[1] if source.startswith("content/") else source
+
+
+def _resolve_link(
+    href: str, page: SourcePage, loaded: _Loaded, pages: Mapping[str, LoadedPage],
+) -> tuple[str, set[str]]:
+    """The page-relative URL a source-file link points at, checked against pages and headings."""
+    path_part, _, fragment = href.partition("#")
+    path_part = path_part.split("?", 1)[0]
+    here = _content_path(page.source)
+    if not path_part:
+        own = pages.get(here)
+        if fragment and own is not None and fragment not in _anchors(own):
+            raise SitegenError(f"link to a missing heading '#{fragment}' on this page",
+                               hint=_heading_hint(own))
+        return href, set()
+    from urllib.parse import unquote
+
+    target = _normalise(PurePosixPath(here).parent / unquote(path_part))
+    if target is None:
+        raise SitegenError(f"link '{href}' points outside content/")
+    candidates = [target]
+    if path_part.endswith("/") or not PurePosixPath(target).suffix:
+        stem = target.rstrip("/")
+        candidates += [f"{stem}.md", f"{stem}/index.md"] if stem else ["index.md"]
+    for candidate in candidates:
+        linked = pages.get(candidate)
+        if linked is not None:
+            if fragment and fragment not in _anchors(linked):
+                raise SitegenError(
+                    f"link to a missing heading '#{fragment}' in {linked.source.source}",
+                    hint=_heading_hint(linked),
+                )
+            url = root_prefix(page.url) + linked.source.url
+            return (url or "./") + (f"#{fragment}" if fragment else ""), {linked.source.source}
+        if candidate in loaded.assets:
+            return root_prefix(page.url) + candidate + (f"#{fragment}" if fragment else ""), set()
+    raise SitegenError(
+        f"link to a missing page or file '{path_part}'",
+        hint="link to a page by its source file, relative to this one (for example ../costs.md)",
+    )
+
+
+def _normalise(path: PurePosixPath) -> str | None:
+    parts: list[str] = []
+    for part in path.parts:
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if not parts:
+                return None
+            parts.pop()
+        else:
+            parts.append(part)
+    return "/".join(parts)
+
+
+def _anchors(page: LoadedPage) -> frozenset[str]:
+    ids = set(page.parsed.heading_ids)
+    ids.update(re.findall(r'\sid="([^"]+)"', page.parsed.html))
+    ids.update(f"chart-{i + 1}" for i in range(len(page.parsed.fences)))
+    return frozenset(ids)
+
+
+def _heading_hint(page: LoadedPage) -> str:
+    ids = sorted(page.parsed.heading_ids)
+    return "headings there: " + (", ".join(f"#{i}" for i in ids[:15]) or "none")
+
+
+def _escape(text: str) -> str:
+    from markupsafe import escape
+
+    return str(escape(text))
+
+
+def _static_files(root: Path) -> dict[str, tuple[bytes, str]]:
+    """Theme static files, overridden file by file by the site's own static/."""
+    found: dict[str, tuple[bytes, str]] = {}
+    for base, label in ((theme_root() / "static", "(theme) static"), (root / "static", "static")):
+        if not base.is_dir():
+            continue
+        for path in sorted(base.rglob("*")):
+            if path.is_file() and not path.name.startswith("."):
+                rel = path.relative_to(base).as_posix()
+                found[rel] = (path.read_bytes(), f"{label}/{rel}")
+    return found
+
+
+def _hashed_name(relative: str, data: bytes) -> str:
+    path = PurePosixPath(relative)
+    if path.suffix not in HASHED_SUFFIXES:
+        return relative
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    return str(path.with_name(f"{path.stem}.{digest}{path.suffix}"))
+
+
+def _build_date() -> dt.datetime | None:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if not epoch or not epoch.strip().isdigit():
+        return None
+    return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+
+
+def changed_inputs(result: BuildResult, changed: Iterable[str]) -> set[str]:
+    """Outputs that read any of the changed inputs (site-root-relative paths)."""
+    changed_set = set(changed)
+    return {output for output, read in result.inputs.items() if read & changed_set}

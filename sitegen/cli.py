@@ -1,0 +1,155 @@
+"""The command line: parse, call, print. Errors print as `PATH:LINE:COL: error: ...`, exit 1.
+
+Each command is one small function; the work lives in build, serve, deploy and starter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+
+from sitegen import __version__
+from sitegen.errors import Problem, SitegenError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status (0 ok, 1 build/user error, 2 usage, 130 Ctrl-C)."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except SitegenError as error:
+        _print_error(error, args)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted; the previous output is untouched", file=sys.stderr)
+        return 130
+    except (OSError, Exception) as error:  # noqa: BLE001 - the last line of defence
+        if not isinstance(error, OSError):
+            if args.debug:
+                traceback.print_exc()
+            print(f"<site>: error: internal error: {type(error).__name__}: {error}",
+                  file=sys.stderr)
+            print("  hint: rerun with --debug for a traceback, and please report it",
+                  file=sys.stderr)
+            return 1
+        if args.debug:
+            traceback.print_exc()
+        where = getattr(error, "filename", None)
+        print(f"{where or '<site>'}: error: {error.strerror or error}", file=sys.stderr)
+        return 1
+
+
+def _print_error(error: SitegenError, args: argparse.Namespace) -> None:
+    if args.debug:
+        traceback.print_exception(error)
+    for problem in error.problems:
+        print(problem.format(), file=sys.stderr)
+    count = len(error.problems)
+    if count > 1:
+        print(f"{count} problems; nothing was written", file=sys.stderr)
+
+
+def _warnings(problems: Sequence[Problem], args: argparse.Namespace) -> None:
+    if args.quiet:
+        return
+    for problem in problems:
+        print(problem.format(), file=sys.stderr)
+
+
+def _build(args: argparse.Namespace) -> int:
+    from sitegen.build import BuildOptions, build_site
+
+    root = Path(args.root).resolve()
+    out = Path(args.out).resolve() if args.out else None
+    options = BuildOptions(base_url=args.base_url, drafts=args.drafts,
+                           strict=True if args.strict else None)
+    result = build_site(root, out, options)
+    _warnings(result.warnings, args)
+    if not args.quiet:
+        target = out or "_site"
+        print(f"built {len(result.pages)} pages, {len(result.files)} files in "
+              f"{result.seconds:.2f}s -> {target}")
+    if args.verbose:
+        for path in sorted(result.files):
+            print(f"  {path}")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from sitegen.serve import serve
+
+    return serve(args) or 0
+
+
+def _deploy(args: argparse.Namespace) -> int:
+    from sitegen.deploy import deploy_command
+
+    return deploy_command(args) or 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    from sitegen.starter import create_site
+
+    target = Path(args.directory)
+    create_site(target, with_theme=args.with_theme)
+    if not args.quiet:
+        print(f"created {target}; next: cd {target} && sitegen build")
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--root", default=".", help="the site folder (default: here)")
+    loud = common.add_mutually_exclusive_group()
+    loud.add_argument("-q", "--quiet", action="store_true", help="print only errors")
+    loud.add_argument("-v", "--verbose", action="store_true", help="print more")
+    common.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+
+    building = argparse.ArgumentParser(add_help=False)
+    building.add_argument("--base-url", help="absolute URL the site is published at")
+    building.add_argument("--drafts", action="store_true", help="include pages marked draft")
+    building.add_argument("--strict", action="store_true",
+                          help="treat warnings (such as a chart without a description) as errors")
+
+    parser = argparse.ArgumentParser(
+        prog="sitegen", description="Static sites for data explainers: Markdown and data in, "
+        "a site with charts out.",
+    )
+    parser.add_argument("--version", action="version", version=f"sitegen {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    build = commands.add_parser("build", parents=[common, building], help="build the site")
+    build.add_argument("--out", help="output folder (default: _site)")
+    build.set_defaults(run=_build)
+
+    serve = commands.add_parser("serve", parents=[common, building],
+                                help="preview the site, rebuilding and reloading on change")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--host", default="127.0.0.1", help="address (default 127.0.0.1)")
+    serve.add_argument("--open", action="store_true", help="open a browser tab")
+    serve.set_defaults(run=_serve)
+
+    deploy = commands.add_parser("deploy", parents=[common, building],
+                                 help="build for GitHub Pages and push to the gh-pages branch")
+    deploy.add_argument("--remote", default="origin")
+    deploy.add_argument("--branch", default="gh-pages")
+    deploy.add_argument("--message", help="commit message")
+    deploy.add_argument("--cname", help="custom domain (writes CNAME)")
+    deploy.add_argument("--dry-run", action="store_true", help="build and say what would happen")
+    deploy.add_argument("--no-push", action="store_true", help="commit but do not push")
+    deploy.add_argument("--force", action="store_true", help="force-push (overwrites the remote)")
+    deploy.set_defaults(run=_deploy)
+
+    new = commands.add_parser("new", parents=[common], help="create a starter site")
+    new.add_argument("directory")
+    new.add_argument("--with-theme", action="store_true",
+                     help="also copy the default templates/ and static/ to customise")
+    new.set_defaults(run=_new)
+    return parser

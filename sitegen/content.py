@@ -1,0 +1,187 @@
+"""Pages: finding them under `content/`, reading front matter, and where each one is published.
+
+`content/index.md` -> `index.html`; `content/a/b.md` -> `a/b/index.html` (URL `a/b/`);
+`content/a/index.md` -> `a/index.html`. Data files and chart modules are not pages; any other
+file under `content/` (an image beside its page) is published as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+from typing import Any
+
+from sitegen.data import decode_utf8
+from sitegen.errors import Problem, SitegenError
+
+PAGE_SUFFIX = ".md"
+RESERVED_DIRS = ("data", "charts")
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)?^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
+_KNOWN_KEYS = ("title", "description", "date", "draft", "template", "weight", "social_chart")
+
+
+@dataclass(frozen=True)
+class SourcePage:
+    """A Markdown page as read from disk: front matter split from the body, with its place."""
+
+    source: str
+    url: str
+    output_path: str
+    title: str | None
+    description: str
+    date: dt.date | None
+    draft: bool
+    template: str | None
+    weight: float
+    body: str
+    body_line: int
+    digest: str
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ContentFiles:
+    """What `content/` holds, sorted so every walk is reproducible."""
+
+    pages: tuple[Path, ...]
+    assets: tuple[Path, ...]
+
+
+def discover(content_dir: Path) -> ContentFiles:
+    """Every page and publishable file under content_dir (data and chart folders excluded)."""
+    pages: list[Path] = []
+    assets: list[Path] = []
+    if not content_dir.is_dir():
+        return ContentFiles((), ())
+    for path in sorted(content_dir.rglob("*")):
+        relative = path.relative_to(content_dir)
+        if not path.is_file() or _hidden(relative) or relative.parts[0] in RESERVED_DIRS:
+            continue
+        (pages if path.suffix == PAGE_SUFFIX else assets).append(path)
+    return ContentFiles(tuple(pages), tuple(assets))
+
+
+def _hidden(relative: Path) -> bool:
+    return any(part.startswith((".", "_")) or part.endswith("~") for part in relative.parts)
+
+
+def page_url(content_relative: str) -> tuple[str, str]:
+    """(URL path, output file) for a page's path inside content/, both site-relative."""
+    path = PurePosixPath(content_relative)
+    stem_path = path.with_suffix("")
+    if stem_path.name == "index":
+        folder = stem_path.parent.as_posix()
+        url = "" if folder == "." else folder + "/"
+    else:
+        url = stem_path.as_posix() + "/"
+    return url, url + "index.html"
+
+
+def read_page(path: Path, root: Path) -> SourcePage:
+    """Read one page: front matter checked and typed, body and its first line kept."""
+    source = path.relative_to(root).as_posix()
+    raw = path.read_bytes()
+    text = decode_utf8(raw, source)
+    front, body, body_line = split_front_matter(text, source)
+    content_relative = path.relative_to(root / "content").as_posix()
+    url, output_path = page_url(content_relative)
+    meta = _check_front_matter(front, text, source)
+    return SourcePage(
+        source=source,
+        url=url,
+        output_path=output_path,
+        title=meta.pop("title", None),
+        description=meta.pop("description", ""),
+        date=meta.pop("date", None),
+        draft=meta.pop("draft", False),
+        template=meta.pop("template", None),
+        weight=meta.pop("weight", 0),
+        body=body,
+        body_line=body_line,
+        digest=hashlib.sha256(raw).hexdigest(),
+        extra=meta,
+    )
+
+
+def split_front_matter(text: str, source: str) -> tuple[dict[str, Any], str, int]:
+    """(front matter, body, line the body starts on); bad YAML fails at its own line."""
+    match = _FRONT_MATTER.match(text)
+    if not match:
+        return {}, text, 1
+    import yaml
+
+    try:
+        front = yaml.safe_load(match.group(1)) or {}
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        raise SitegenError(
+            f"invalid YAML front matter: {exc.problem or exc.context}",
+            source,
+            mark.line + 2 if mark else 1,
+            mark.column + 1 if mark else None,
+            "front matter is YAML between two '---' lines; quote values that contain ': '",
+        ) from None
+    if not isinstance(front, dict):
+        raise SitegenError(
+            "front matter must be a YAML mapping (key: value lines)", source, 2, 1,
+        )
+    body_line = text.count("\n", 0, match.end()) + 1
+    return front, text[match.end():], body_line
+
+
+def _check_front_matter(front: dict[str, Any], text: str, source: str) -> dict[str, Any]:
+    problems: list[Problem] = []
+    meta = {str(key): value for key, value in front.items()}
+
+    def fail(key: str, message: str, hint: str | None = None) -> None:
+        problems.append(Problem(message, source, _key_line(text, key), 1, hint))
+        meta.pop(key, None)
+
+    for key in ("title", "description", "template"):
+        if key in meta and meta[key] is not None and not isinstance(meta[key], str):
+            fail(key, f"'{key}' must be text")
+        elif key in meta and meta[key] is None:
+            meta.pop(key)
+    if "date" in meta:
+        value = meta["date"]
+        if isinstance(value, dt.datetime):
+            meta["date"] = value.date()
+        elif isinstance(value, str):
+            try:
+                meta["date"] = dt.date.fromisoformat(value.strip())
+            except ValueError:
+                fail("date", f"'date' is not a date: {value!r}", "write it as YYYY-MM-DD")
+        elif not isinstance(value, dt.date):
+            fail("date", "'date' must be a date", "write it as YYYY-MM-DD")
+    if "draft" in meta and not isinstance(meta["draft"], bool):
+        fail("draft", "'draft' must be true or false")
+    if "weight" in meta and (isinstance(meta["weight"], bool)
+                             or not isinstance(meta["weight"], int | float)):
+        fail("weight", "'weight' must be a number (lower comes first in navigation)")
+    if problems:
+        raise SitegenError(problems=problems)
+    return meta
+
+
+def _key_line(text: str, key: str) -> int:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if re.match(rf"^{re.escape(key)}\s*:", line):
+            return number
+    return 2
+
+
+def title_from_name(source: str) -> str:
+    """A readable title from a file name, for pages with neither a title nor a heading."""
+    path = PurePosixPath(source)
+    if path.stem == "index":
+        if path.parent.name in ("", "content"):
+            return "Home"
+        name = path.parent.name
+    else:
+        name = path.stem
+    return name.replace("-", " ").replace("_", " ").strip().capitalize() or "Home"

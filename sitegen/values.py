@@ -1,0 +1,158 @@
+"""Numbers in prose: `{{ dataset.row.column | format }}` resolved against the datasets.
+
+A sentence and a chart that show the same figure read it from the same row, so they cannot
+drift apart. Formats cover what writers need: thousands separators, currency, compact
+(1.6M), percent and dates.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Mapping
+
+from sitegen.data import Dataset, Value
+from sitegen.errors import SitegenError
+
+_EXPRESSION = re.compile(
+    r"^(?P<dataset>[\w-]+)\.(?P<row>[\w-]+)\.(?P<column>[\w-]+)"
+    r"\s*(?:\|\s*(?P<format>\w+)(?:\s*:\s*(?P<argument>.+?))?)?\s*$"
+)
+
+
+def resolve_expression(text: str, datasets: Mapping[str, Dataset]) -> str:
+    """The formatted value an expression names; SitegenError (without a place) if it can't."""
+    match = _EXPRESSION.match(text)
+    if not match:
+        raise SitegenError(
+            f"cannot read '{{{{ {text} }}}}'",
+            hint="write {{ dataset.row-id.column }} or {{ dataset.row-id.column | format }}; "
+            r"in a table, escape the bar as \|; write \{{ for literal braces",
+        )
+    name, row_id, column = match.group("dataset", "row", "column")
+    dataset = datasets.get(name)
+    if dataset is None:
+        known = ", ".join(sorted(datasets)) or "none"
+        raise SitegenError(
+            f"unknown dataset '{name}'",
+            hint=f"datasets are the files in content/data/ by stem; known: {known}",
+        )
+    if "id" not in dataset.columns:
+        raise SitegenError(
+            f"dataset '{name}' ({dataset.path}) has no 'id' column to name its rows by",
+            hint="add an 'id' column with a short unique name for each row",
+        )
+    try:
+        row = dataset.row(row_id)
+    except KeyError:
+        raise SitegenError(
+            f"dataset '{name}' has no row with id '{row_id}'",
+            hint=f"ids in {dataset.path}: {_sample(r.values.get('id') for r in dataset.rows)}",
+        ) from None
+    if column not in dataset.columns:
+        raise SitegenError(
+            f"dataset '{name}' has no column '{column}'",
+            hint=f"columns: {', '.join(dataset.columns)}",
+        )
+    value = row.values[column]
+    if value is None:
+        raise SitegenError(
+            f"'{name}.{row_id}.{column}' is empty ({dataset.path} line {row.line})",
+            hint="fill in the value in the data file, or refer to another column",
+        )
+    return format_value(value, match.group("format") or "", match.group("argument"))
+
+
+def _sample(values: object) -> str:
+    items = [str(v) for v in values if v is not None]  # type: ignore[attr-defined]
+    shown = ", ".join(items[:12])
+    return shown + (", ..." if len(items) > 12 else "") if items else "none"
+
+
+def format_value(value: Value, name: str, argument: str | None) -> str:
+    """Format one value by a named format (see the module docstring)."""
+    formatter = _FORMATS.get(name)
+    if formatter is None:
+        raise SitegenError(
+            f"unknown format '{name}'",
+            hint=f"formats: {', '.join(sorted(f for f in _FORMATS if f))}",
+        )
+    return formatter(value, argument)
+
+
+def _number_of(value: Value, name: str) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise SitegenError(f"format '{name}' needs a number, but the value is {value!r}")
+    return value
+
+
+def _decimals(argument: str | None) -> int | None:
+    if argument is None:
+        return None
+    if not argument.strip().isdigit():
+        raise SitegenError(f"'{argument}' is not a number of decimals", hint="for example number:1")
+    return int(argument)
+
+
+def _grouped(number: float | int, decimals: int | None) -> str:
+    if decimals is None:
+        if isinstance(number, int) or float(number).is_integer():
+            return f"{int(number):,}"
+        text = f"{number:,.10f}".rstrip("0")
+        return text.rstrip(".")
+    return f"{number:,.{decimals}f}"
+
+
+def _plain(value: Value, argument: str | None) -> str:
+    if isinstance(value, dt.date):
+        return _date(value, argument)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return _grouped(value, _decimals(argument))
+    return str(value)
+
+
+def _number(value: Value, argument: str | None) -> str:
+    return _grouped(_number_of(value, "number"), _decimals(argument))
+
+
+def _currency(value: Value, argument: str | None) -> str:
+    number = _number_of(value, "currency")
+    sign = "-" if number < 0 else ""
+    return f"{sign}${_grouped(abs(number), _decimals(argument))}"
+
+
+def _compact(value: Value, argument: str | None) -> str:
+    number = _number_of(value, "compact")
+    decimals = _decimals(argument)
+    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(number) >= size:
+            scaled = number / size
+            text = f"{scaled:.{decimals}f}" if decimals is not None else f"{scaled:.3g}"
+            return text + suffix
+    return _grouped(number, decimals)
+
+
+def _percent(value: Value, argument: str | None) -> str:
+    number = _number_of(value, "percent") * 100
+    decimals = _decimals(argument)
+    if decimals is None:
+        return f"{number:.10g}%"
+    return f"{number:.{decimals}f}%"
+
+
+def _date(value: Value, argument: str | None) -> str:
+    if not isinstance(value, dt.date):
+        raise SitegenError(f"format 'date' needs a date, but the value is {value!r}")
+    if argument:
+        return value.strftime(argument)
+    return f"{value.day} {value.strftime('%B %Y')}"
+
+
+_FORMATS: dict[str, Callable[[Value, str | None], str]] = {
+    "": _plain,
+    "number": _number,
+    "currency": _currency,
+    "compact": _compact,
+    "percent": _percent,
+    "date": _date,
+}
