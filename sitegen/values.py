@@ -124,12 +124,22 @@ def _currency(value: Value, argument: str | None) -> str:
 def _compact(value: Value, argument: str | None) -> str:
     number = _number_of(value, "compact")
     decimals = _decimals(argument)
-    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
+    units = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+    for index, (size, suffix) in enumerate(units):
         if abs(number) >= size:
-            scaled = number / size
-            text = f"{scaled:.{decimals}f}" if decimals is not None else f"{scaled:.3g}"
+            text = _scaled(number / size, decimals)
+            if abs(float(text)) >= 1000 and index > 0:  # 999,999 rounds up to the next unit
+                size, suffix = units[index - 1]
+                text = _scaled(number / size, decimals)
             return text + suffix
     return _grouped(number, decimals)
+
+
+def _scaled(scaled: float, decimals: int | None) -> str:
+    if decimals is not None:
+        return f"{scaled:.{decimals}f}"
+    text = f"{scaled:.3g}"
+    return f"{scaled:.0f}" if "e" in text else text  # 3 significant digits, never 1e+03
 
 
 def _percent(value: Value, argument: str | None) -> str:
