@@ -26,6 +26,7 @@ from sitegen.errors import Problem, ProblemCollector, SitegenError
 from sitegen.markdown import PLACEHOLDER, ParsedMarkdown, parse_markdown
 from sitegen.output import FeedEntry, OutputSet, atom_feed, sitemap_xml
 from sitegen.pagecache import PageCache
+from sitegen.rendercache import RenderCache, fingerprint, tree_fingerprint
 from sitegen.render import DEFAULT_TEMPLATE, HOME_TEMPLATE, Page, SiteView, Templates
 from sitegen.render import root_prefix, theme_root
 from sitegen.values import resolve_expression
@@ -79,7 +80,7 @@ class Builder:
         self.root = root.resolve()
         self.options = options
         self.page_cache = PageCache(self.root / ".sitegen-cache" / "pages.pickle")
-        self._render_cache: dict[str, bytes] = {}
+        self.render_cache = RenderCache(self.root / ".sitegen-cache" / "rendered.pickle")
         self._previous: Mapping[str, bytes] = {}
 
     def build(self) -> BuildResult:
@@ -90,6 +91,7 @@ class Builder:
         result = self._render(loaded, problems)
         problems.raise_if_any(strict=bool(loaded.config.strict))
         self.page_cache.save()
+        self.render_cache.save()
         changed = frozenset(p for p, data in result.files.items() if self._previous.get(p) != data)
         self._previous = result.files
         return replace(result, seconds=time.perf_counter() - started, changed_outputs=changed)
@@ -157,16 +159,27 @@ class Builder:
         build_date = _build_date()
         view = SiteView(config, nav, MappingProxyType(loaded.datasets), asset_names, build_date)
         templates = Templates(config)
+        site_key = fingerprint(
+            tree_fingerprint(templates.search_path), config, asset_names, build_date,
+            sorted((name, d.digest) for name, d in loaded.datasets.items()),
+            [(p.source, p.title, p.url, p.date, p.description, p.weight, p.extra) for p in nav],
+            self.options.live_reload,
+        )
         rendered = 0
         for page in nav:
             head = self._head_extra(page, charts)
-            try:
-                html = templates.render(page.template, view.context(page, head), page.source)
-            except SitegenError as error:
-                problems.add(error)
-                continue
-            rendered += 1
-            outputs.add(page.output_path, html.encode("utf-8"), page.source)
+            key = fingerprint(site_key, page, head)
+            html_bytes = self.render_cache.get(page.output_path, key)
+            if html_bytes is None:
+                try:
+                    html = templates.render(page.template, view.context(page, head), page.source)
+                except SitegenError as error:
+                    problems.add(error)
+                    continue
+                html_bytes = html.encode("utf-8")
+                self.render_cache.put(page.output_path, key, html_bytes)
+                rendered += 1
+            outputs.add(page.output_path, html_bytes, page.source)
             if page.social_image:
                 chart = charts[(page.source, int(page.extra.get("social_chart", 1)) - 1)]
                 outputs.add(page.social_image, chart.png(), page.source)

@@ -35,7 +35,7 @@ class Config:
     strict: bool = False
     typographer: bool = True
     feed_limit: int = 20
-    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def content_dir(self) -> Path:
@@ -81,7 +81,7 @@ _CHECKS: dict[str, tuple[type, Callable[[Any], Any]]] = {
     "strict": (bool, bool),
     "typographer": (bool, bool),
     "feed_limit": (int, int),
-    "extra": (dict, lambda table: MappingProxyType(dict(table))),
+    "extra": (dict, dict),
 }
 
 assert set(_CHECKS) == {f.name for f in fields(Config)} - {"root"}

@@ -30,6 +30,8 @@ class OutputSet:
     def add(self, path: str, data: bytes, source: str, line: int | None = None) -> None:
         """Claim an output path for a source; a second claim is recorded as a clash."""
         if path in self.claimed_by and self.claimed_by[path] != source:
+            if line is None and not source.startswith("("):  # a file: place it, at least line 1
+                line = 1
             self.problems.append(Problem(
                 f"output clash: {source} and {self.claimed_by[path]} both write '{path}'",
                 source, line, None, "rename or move one of them",
@@ -42,7 +44,7 @@ class OutputSet:
 class Writer(Protocol):
     """Where a finished build goes."""
 
-    def write(self, files: Mapping[str, bytes]) -> None: ...
+    def write(self, files: Mapping[str, bytes]) -> bool: ...
 
 
 @dataclass
@@ -51,8 +53,10 @@ class MemoryWriter:
 
     files: Mapping[str, bytes]
 
-    def write(self, files: Mapping[str, bytes]) -> None:
+    def write(self, files: Mapping[str, bytes]) -> bool:
+        changed = files != self.files
         self.files = dict(files)
+        return changed
 
 
 @dataclass(frozen=True)
@@ -61,7 +65,10 @@ class DiskWriter:
 
     out_dir: Path
 
-    def write(self, files: Mapping[str, bytes]) -> None:
+    def write(self, files: Mapping[str, bytes]) -> bool:
+        """Swap the new tree in; returns False when the output already held exactly these files."""
+        if _same_tree(self.out_dir, files):
+            return False
         parent = self.out_dir.parent
         parent.mkdir(parents=True, exist_ok=True)
         staging = parent / f".{self.out_dir.name}.new-{os.getpid()}"
@@ -83,6 +90,33 @@ class DiskWriter:
                 os.replace(retired, self.out_dir)
             raise
         shutil.rmtree(retired, ignore_errors=True)
+        return True
+
+
+def _same_tree(root: Path, files: Mapping[str, bytes]) -> bool:
+    """Whether root holds exactly these files with these bytes (a no-op build writes nothing)."""
+    if not root.is_dir():
+        return False
+    found = 0
+    for folder, _, names in os.walk(root):
+        for name in names:
+            relative = os.path.relpath(os.path.join(folder, name), root).replace(os.sep, "/")
+            expected = files.get(relative)
+            if expected is None:
+                return False
+            found += 1
+    if found != len(files):
+        return False
+    for relative, data in files.items():
+        target = root / relative
+        try:
+            if target.is_symlink() or target.stat().st_size != len(data):
+                return False
+            if target.read_bytes() != data:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def _write_tree(root: Path, files: Mapping[str, bytes]) -> None:

@@ -145,24 +145,32 @@ class SiteView:
     """What every template sees of the whole site."""
 
     config: Config
-    nav: Sequence[Page]
+    pages: Sequence[Page]
     datasets: Mapping[str, Dataset]
     assets: Mapping[str, str]
     build_date: dt.datetime | None
+    nav: Sequence[Page] = ()
+    _order: Mapping[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        top_level = tuple(p for p in self.pages if p.url.count("/") <= 1)
+        object.__setattr__(self, "nav", top_level)
+        object.__setattr__(self, "_order", {p.source: i for i, p in enumerate(self.pages)})
 
     def context(self, page: Page, head_extra: str) -> dict[str, Any]:
         """The template variables for one page (see README: Templates)."""
         from markupsafe import Markup
 
-        index = next((i for i, p in enumerate(self.nav) if p.source == page.source), None)
-        previous = self.nav[index - 1] if index is not None and index > 0 else None
-        following = (self.nav[index + 1]
-                     if index is not None and index + 1 < len(self.nav) else None)
+        index = self._order.get(page.source)
+        previous = self.pages[index - 1] if index is not None and index > 0 else None
+        following = (self.pages[index + 1]
+                     if index is not None and index + 1 < len(self.pages) else None)
         return {
             "site": _site_view(self.config),
             "page": page,
             "content": Markup(page.content),
             "nav": self.nav,
+            "pages": self.pages,
             "prev": previous,
             "next": following,
             "data": _DataView(self.datasets),
