@@ -139,7 +139,18 @@ def _markdown(typographer: bool) -> MarkdownIt:
         return default_fence(tokens, idx, options, env)
 
     md.add_render_rule("fence", fence)
+    md.add_render_rule("table_open", _table_open)
+    md.add_render_rule("table_close", _table_close)
     return md
+
+
+def _table_open(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict) -> str:
+    """Wide tables scroll inside a focusable wrapper instead of widening the page."""
+    return '<div class="table-wrap" tabindex="0">\n' + renderer.renderToken(tokens, idx, options, env)
+
+
+def _table_close(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict) -> str:
+    return renderer.renderToken(tokens, idx, options, env) + "</div>\n"
 
 
 # ----------------------------------------------------------------- numbers from data
