@@ -73,6 +73,7 @@ class DiskWriter:
         parent.mkdir(parents=True, exist_ok=True)
         staging = parent / f".{self.out_dir.name}.new-{os.getpid()}"
         retired = parent / f".{self.out_dir.name}.old-{os.getpid()}"
+        _remove_stale_siblings(parent, self.out_dir.name)
         shutil.rmtree(staging, ignore_errors=True)
         try:
             _write_tree(staging, files)
@@ -89,8 +90,32 @@ class DiskWriter:
             if retired.exists() and not self.out_dir.exists():
                 os.replace(retired, self.out_dir)
             raise
-        shutil.rmtree(retired, ignore_errors=True)
+        try:
+            shutil.rmtree(retired, ignore_errors=True)
+        except BaseException:  # Ctrl-C while deleting the old tree: finish deleting, then stop
+            shutil.rmtree(retired, ignore_errors=True)
+            raise
         return True
+
+
+def _remove_stale_siblings(parent: Path, name: str) -> None:
+    """Staging and retired trees left behind by a build that was killed (its process is gone)."""
+    for path in parent.glob(f".{name}.*-*"):
+        kind, _, pid = path.name[len(name) + 2:].partition("-")
+        if kind in ("new", "old") and pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True
+    return True
 
 
 def _same_tree(root: Path, files: Mapping[str, bytes]) -> bool:

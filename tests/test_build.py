@@ -1,0 +1,508 @@
+"""The whole build, in process: layout, links, assets, feeds, drafts, reproducibility, atomicity.
+
+Each test builds a small site made with `make_site`; the command line itself is tested in
+test_cli.py, and located errors site by site in test_invalid.py.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlsplit
+
+import pytest
+
+from sitegen.build import BuildOptions, Builder, build_site
+from sitegen.errors import SitegenError
+
+REPO = Path(__file__).resolve().parent.parent
+
+SITE = {
+    "sitegen.toml": 'title = "Test site"\nauthor = "A. Writer"\n',
+    "content/index.md": (
+        "---\ntitle: Home\ndate: 2025-01-20\n---\n"
+        "Welcome. See [the costs](costs.md#unit-prices) and [the guide](guide/index.md).\n"
+    ),
+    "content/costs.md": (
+        "---\ntitle: Costs\ndate: 2025-03-01\nweight: 1\ndescription: What it cost.\n---\n"
+        "## Unit prices\n\nIt cost ${{ costs.v3-run-cost.value }}M, "
+        "{{ costs.us-share.value | percent }} of it in the US.\n\nBack [home](index.md).\n"
+    ),
+    "content/guide/index.md": (
+        "---\ntitle: Guide\nweight: 2\n---\nRead the [first step](first-step.md).\n"
+    ),
+    "content/guide/first-step.md": (
+        "---\ntitle: First step\n---\n"
+        "Up to [the guide](index.md) or [home](../index.md). ![A picture](pic.png)\n"
+    ),
+    "content/guide/pic.png": b"\x89PNG\r\n\x1a\nnot really",
+    "content/draft.md": "---\ntitle: Secret plans\ndraft: true\n---\nNot yet.\n",
+    "content/data/costs.csv": "id,value\nv3-run-cost,5.576\nus-share,0.15\n",
+}
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    """Every file under root, by relative path."""
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def build(site: Path, out: Path | None = None, **options) -> dict[str, bytes]:
+    out = out or site / "_site"
+    build_site(site, out, BuildOptions(**options))
+    return tree(out)
+
+
+def text(files: dict[str, bytes], path: str) -> str:
+    return files[path].decode("utf-8")
+
+
+def urls_in(html: str) -> list[str]:
+    return re.findall(r'(?:href|src)="([^"]*)"', html)
+
+
+def broken_internal_urls(files: dict[str, bytes], skip: tuple[str, ...] = ()) -> list[str]:
+    """Relative URLs in the HTML pages that do not lead to a file of the output."""
+    broken = []
+    for path, data in files.items():
+        if not path.endswith(".html") or path in skip:
+            continue
+        for url in urls_in(data.decode("utf-8")):
+            if not url or url.startswith(("#", "http:", "https:", "mailto:", "data:")):
+                continue
+            target = unquote(urlsplit(url).path)
+            resolved = PurePosixPath(path).parent / target
+            parts: list[str] = []
+            for part in resolved.parts:
+                if part == "..":
+                    if not parts:
+                        broken.append(f"{path}: {url} (above the root)")
+                        break
+                    parts.pop()
+                elif part != ".":
+                    parts.append(part)
+            else:
+                joined = "/".join(parts)
+                if target.endswith("/") or target in ("", "."):
+                    joined = (joined + "/index.html").lstrip("/")
+                if joined not in files:
+                    broken.append(f"{path}: {url}")
+    return broken
+
+
+@pytest.fixture
+def site(make_site):
+    return make_site(SITE)
+
+
+# ------------------------------------------------------------------ layout
+
+
+def test_pages_are_published_at_pretty_urls(site):
+    files = build(site)
+    for path in ("index.html", "costs/index.html", "guide/index.html",
+                 "guide/first-step/index.html", "guide/pic.png", "404.html",
+                 "sitemap.xml", "feed.xml"):
+        assert path in files, path
+    assert files["guide/pic.png"] == SITE["content/guide/pic.png"]
+    assert not any(path.startswith(("data/", "content/")) for path in files)
+
+
+def test_output_folder_comes_from_config_or_argument(make_site):
+    site = make_site({**SITE, "sitegen.toml": 'output_dir = "public"\n'})
+    build_site(site)
+    assert (site / "public" / "index.html").is_file()
+    build_site(site, site / "elsewhere")
+    assert (site / "elsewhere" / "index.html").is_file()
+
+
+def test_non_ascii_file_names_are_published_and_linked(make_site):
+    site = make_site({
+        "content/index.md": "# Start\n\nSee [Straße](über/straße.md) and [pct](%C3%BCber/stra%C3%9Fe.md).\n",
+        "content/über/straße.md": "# Straße\n\nBack [home](../index.md).\n",
+    })
+    files = build(site)
+    assert "über/straße/index.html" in files
+    assert 'href="über/straße/"' in text(files, "index.html")
+    assert broken_internal_urls(files) == []
+
+
+def test_two_sources_for_one_output_is_an_error_naming_both(make_site):
+    site = make_site({"content/costs.md": "# A\n", "content/costs/index.md": "# B\n"})
+    with pytest.raises(SitegenError) as caught:
+        build_site(site)
+    [problem] = [p for p in caught.value.problems if "clash" in p.message]
+    assert "content/costs.md" in problem.message and "content/costs/index.md" in problem.message
+    assert problem.path in ("content/costs.md", "content/costs/index.md")
+    assert problem.line is not None
+
+
+def test_static_file_and_page_claiming_one_output_is_an_error(make_site):
+    site = make_site({"content/about.md": "# About\n", "static/about/index.html": "<p>x</p>"})
+    with pytest.raises(SitegenError, match="output clash"):
+        build_site(site)
+
+
+# ------------------------------------------------------------------ links and URLs
+
+
+def test_source_file_links_become_relative_urls(site):
+    files = build(site)
+    home = text(files, "index.html")
+    assert 'href="costs/#unit-prices"' in home and 'href="guide/"' in home
+    step = text(files, "guide/first-step/index.html")
+    assert 'href="../../guide/"' in step and 'href="../../"' in step
+    assert 'src="../../guide/pic.png"' in step
+    assert 'href="../guide/first-step/"' in text(files, "guide/index.html")
+
+
+def test_every_internal_link_and_asset_url_is_relative_and_resolves(site):
+    files = build(site)
+    for path, data in files.items():
+        if path.endswith(".html"):
+            absolute = [u for u in urls_in(data.decode()) if u.startswith("/")]
+            assert absolute == [], path
+    assert broken_internal_urls(files) == []
+
+
+def test_same_build_works_under_a_subpath(site):
+    files = build(site, base_url="https://example.org/sub/")
+    # 404.html is served at any depth, so it uses absolute URLs on purpose
+    assert broken_internal_urls(files, skip=("404.html",)) == []
+    for path, data in files.items():
+        if path.endswith(".html") and path != "404.html":
+            for url in urls_in(data.decode()):
+                assert not url.startswith("/"), (path, url)
+                if url.startswith("https://example.org"):
+                    assert url.startswith("https://example.org/sub/"), (path, url)
+
+
+def test_absolute_urls_come_from_base_url(site):
+    files = build(site, base_url="https://example.org/sub")
+    costs = text(files, "costs/index.html")
+    assert '<link rel="canonical" href="https://example.org/sub/costs/">' in costs
+    assert "<loc>https://example.org/sub/costs/</loc>" in text(files, "sitemap.xml")
+    feed = ET.fromstring(files["feed.xml"])
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    links = [e.find("a:link", ns).get("href") for e in feed.findall("a:entry", ns)]
+    assert links == ["https://example.org/sub/costs/", "https://example.org/sub/"]
+    assert 'href="https://example.org/sub/' in text(files, "404.html")
+
+
+@pytest.mark.xfail(strict=True, reason="build.py: sitemap and feed are made from view.nav, "
+                   "which holds only top-level pages since the top-level-nav change")
+def test_sitemap_and_feed_list_nested_pages_too(make_site):
+    site = make_site({
+        **SITE,
+        "content/guide/first-step.md": "---\ntitle: First step\ndate: 2025-02-01\n---\nStep.\n",
+    })
+    files = build(site, base_url="https://example.org/sub/")
+    locs = re.findall(r"<loc>([^<]+)</loc>", text(files, "sitemap.xml"))
+    assert locs == ["https://example.org/sub/", "https://example.org/sub/costs/",
+                    "https://example.org/sub/guide/", "https://example.org/sub/guide/first-step/"]
+    assert "https://example.org/sub/guide/first-step/" in text(files, "feed.xml")
+
+
+def test_without_base_url_there_is_no_canonical_and_no_sitemap_url(site):
+    files = build(site)
+    assert 'rel="canonical"' not in text(files, "costs/index.html")
+    assert "<loc>" not in text(files, "sitemap.xml")
+    ET.fromstring(files["sitemap.xml"])
+
+
+def test_feed_is_atom_of_dated_pages_newest_first(site):
+    files = build(site, base_url="https://example.org/")
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    feed = ET.fromstring(files["feed.xml"])
+    assert feed.tag == "{http://www.w3.org/2005/Atom}feed"
+    assert feed.find("a:title", ns).text == "Test site"
+    assert feed.find("a:updated", ns).text == "2025-03-01T00:00:00Z"
+    entries = [(e.find("a:title", ns).text, e.find("a:updated", ns).text)
+               for e in feed.findall("a:entry", ns)]
+    assert entries == [("Costs", "2025-03-01T00:00:00Z"), ("Home", "2025-01-20T00:00:00Z")]
+
+
+def test_link_to_a_missing_page_fails_with_the_linking_page_and_line(make_site):
+    site = make_site({"content/index.md": "---\ntitle: Home\n---\n\nSee [x](nothere.md).\n"})
+    with pytest.raises(SitegenError) as caught:
+        build_site(site)
+    problem = caught.value.first
+    assert (problem.path, problem.line, problem.column) == ("content/index.md", 5, 9)
+    assert "nothere.md" in problem.message
+
+
+def test_link_to_a_missing_heading_fails_and_names_the_headings_there(make_site):
+    site = make_site({
+        "content/index.md": "# Home\n\nSee [x](costs.md#unit-price) and [y](#nowhere).\n",
+        "content/costs.md": "# Costs\n\n## Unit prices\n",
+    })
+    with pytest.raises(SitegenError) as caught:
+        build_site(site)
+    problems = caught.value.problems
+    assert [(p.path, p.line) for p in problems] == [("content/index.md", 3)] * 2
+    assert "#unit-price" in problems[0].message and "#unit-prices" in (problems[0].hint or "")
+    assert "#nowhere" in problems[1].message
+
+
+def test_links_to_headings_with_explicit_and_duplicate_ids_resolve(make_site):
+    site = make_site({
+        "content/index.md": "# Home\n\n[a](costs.md#notes-1) [b](costs.md#mine) [c](#home)\n",
+        "content/costs.md": "# Costs\n\n## Notes\n\n## Notes\n\n## Other {#mine}\n",
+    })
+    files = build(site)
+    assert 'href="costs/#notes-1"' in text(files, "index.html")
+
+
+# ------------------------------------------------------------------ numbers, data, templates
+
+
+def test_numbers_in_prose_are_read_from_the_data(site):
+    files = build(site)
+    assert "It cost $5.576M, 15% of it in the US." in text(files, "costs/index.html")
+
+
+def test_unknown_value_fails_at_the_page_path_and_line(make_site):
+    site = make_site({
+        "content/index.md": "---\ntitle: Home\n---\n\nOne {{ costs.a.value }}.\n\n"
+                            "Two {{ costs.b.value }} and {{ costs.a.nope }} and {{ nope.a.b }}.\n",
+        "content/data/costs.csv": "id,value\na,1\n",
+    })
+    with pytest.raises(SitegenError) as caught:
+        build_site(site)
+    places = [(p.path, p.line, p.column) for p in caught.value.problems]
+    assert places == [("content/index.md", 7, 5), ("content/index.md", 7, 29),
+                      ("content/index.md", 7, 52)]
+
+
+def test_templates_see_data_pages_toc_and_url_helpers(make_site):
+    template = (
+        "{{ data.costs.row('us-share').value }}|{% for r in data.costs.rows %}{{ r.id }},"
+        "{% endfor %}|{% for e in page.toc %}{{ e.id }}:{{ e.children | length }},{% endfor %}"
+        "|{{ url_for('costs/') }}|{{ absolute_url(page.url) }}|{{ asset_url('css/site.css') }}"
+        "|{{ site.title }}|{{ site.extra.motto }}|{{ page.extra.get('mood', '') }}|{{ page.source }}"
+        "|{{ prev.title if prev else '-' }}|{{ next.title if next else '-' }}"
+        "|{% for p in nav %}{{ p.title }},{% endfor %}\n"
+    )
+    site = make_site({
+        **SITE,
+        "sitegen.toml": 'title = "T"\nbase_url = "https://e.org/"\n[extra]\nmotto = "m"\n',
+        "templates/page.html": template,
+        "content/guide/first-step.md": "---\nmood: calm\n---\n## A\n\n### A1\n\n## B\n",
+    })
+    files = build(site)
+    line = text(files, "guide/first-step/index.html")
+    parts = line.strip().split("|")
+    assert parts[0] == "0.15"
+    assert parts[1] == "v3-run-cost,us-share,"
+    assert parts[2] == "a:1,b:0,"
+    assert parts[3] == "../../costs/"
+    assert parts[4] == "https://e.org/guide/first-step/"
+    assert re.fullmatch(r"\.\./\.\./css/site\.[0-9a-f]+\.css", parts[5])
+    assert parts[6:10] == ["T", "m", "calm", "content/guide/first-step.md"]
+
+
+def test_site_templates_override_the_theme_file_by_file(make_site):
+    site = make_site({
+        **SITE,
+        "templates/page.html": '{% extends "base.html" %}{% block content %}'
+                               "<p>OVERRIDDEN {{ page.title }}</p>{% endblock %}",
+    })
+    files = build(site)
+    costs = text(files, "costs/index.html")
+    assert "<p>OVERRIDDEN Costs</p>" in costs
+    assert '<header class="site-header">' in costs  # base.html still the theme's
+
+
+def test_site_static_files_override_the_theme_file_by_file(make_site):
+    css = b"body { color: rebeccapurple; }\n"
+    site = make_site({**SITE, "static/css/site.css": css, "static/robots.txt": "User-agent: *\n"})
+    files = build(site)
+    [css_path] = [p for p in files if p.startswith("css/site.") and p.endswith(".css")]
+    assert files[css_path] == css
+    theme_js = (REPO / "static" / "js" / "site.js").read_bytes()
+    [js_path] = [p for p in files if p.startswith("js/site.") and p.endswith(".js")]
+    assert files[js_path] == theme_js
+    assert files["robots.txt"] == b"User-agent: *\n"
+
+
+def test_css_and_js_get_content_hashed_names_used_by_the_pages(site):
+    files = build(site)
+    hashed = [p for p in files if p.endswith((".css", ".js"))]
+    assert hashed
+    for path in hashed:
+        stem = PurePosixPath(path).name.split(".")
+        assert len(stem) == 3 and re.fullmatch(r"[0-9a-f]{8,}", stem[1]), path
+        assert hashlib.sha256(files[path]).hexdigest().startswith(stem[1])
+        assert f'"{path}"' in text(files, "index.html")
+
+
+def test_changing_a_stylesheet_changes_its_name(make_site):
+    one = build(make_site({**SITE, "static/css/site.css": "a{}"}, name="one"))
+    two = build(make_site({**SITE, "static/css/site.css": "b{}"}, name="two"))
+    css = lambda files: {p for p in files if p.endswith(".css")}  # noqa: E731
+    assert css(one) != css(two)
+
+
+def test_drafts_are_left_out_unless_asked_for(site):
+    files = build(site)
+    assert "draft/index.html" not in files
+    assert not any(b"Secret plans" in data for data in files.values())
+    with_drafts = build(site, site / "_drafts", drafts=True)
+    assert "draft/index.html" in with_drafts
+    assert "Secret plans" in text(with_drafts, "draft/index.html")
+
+
+def test_nav_is_ordered_by_weight_then_title(make_site):
+    site = make_site({
+        "templates/page.html": "{% for p in nav %}{{ p.title }};{% endfor %}\n",
+        "templates/home.html": "home\n",
+        "content/index.md": "# Home\n",
+        "content/zebra.md": "---\ntitle: Zebra\nweight: 1\n---\n",
+        "content/apple.md": "---\ntitle: apple\nweight: 5\n---\n",
+        "content/mango.md": "---\ntitle: Mango\nweight: 1\n---\n",
+    })
+    files = build(site)
+    assert text(files, "zebra/index.html").strip() == "Home;Mango;Zebra;apple;"
+
+
+def test_not_found_page_is_written(site):
+    files = build(site)
+    assert "Page not found" in text(files, "404.html")
+
+
+# ------------------------------------------------------------------ reproducible
+
+
+def test_build_twice_into_two_folders_is_byte_identical(site, tmp_path):
+    first = build(site, tmp_path / "one")
+    shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)
+    second = build(site, tmp_path / "two")
+    assert first == second
+
+
+def test_the_same_site_in_another_folder_builds_the_same_bytes(site, tmp_path):
+    copy = tmp_path / "elsewhere" / "copy"
+    shutil.copytree(site, copy)
+    assert build(site) == build(copy)
+
+
+def test_build_date_appears_only_when_source_date_epoch_is_set(site, tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    plain = build(site, tmp_path / "plain")
+    assert not any(b"Built " in data for data in plain.values())
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    dated = build(site, tmp_path / "dated")
+    assert "2023-11-14" in text(dated, "index.html")
+    assert build(site, tmp_path / "dated-again") == dated
+
+
+# ------------------------------------------------------------------ incremental = clean
+
+
+EDITS = {
+    "page text": ("content/costs.md", lambda t: t.replace("Back", "Go back")),
+    "another page's title": ("content/guide/index.md", lambda t: t.replace("Guide", "Manual")),
+    "data value": ("content/data/costs.csv", lambda t: t.replace("5.576", "6.1")),
+    "heading": ("content/costs.md", lambda t: t.replace("## Unit prices", "## Unit prices\n\n## More")),
+    "site template": ("templates/page.html",
+                      lambda t: '{% extends "base.html" %}{% block content %}NEW{% endblock %}'),
+    "static file": ("static/css/site.css", lambda t: "body{margin:0}"),
+    "config": ("sitegen.toml", lambda t: t.replace("Test site", "Renamed site")),
+}
+
+
+@pytest.mark.parametrize("edit", sorted(EDITS))
+def test_rebuild_after_an_edit_equals_a_clean_build(make_site, tmp_path, edit):
+    site = make_site(SITE)
+    builder = Builder(site)
+    builder.build()
+    relative, change = EDITS[edit]
+    target = site / relative
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(change(target.read_text() if target.exists() else ""), encoding="utf-8")
+    incremental = dict(builder.build().files)
+    clean_site = tmp_path / "clean"
+    shutil.copytree(site, clean_site, ignore=shutil.ignore_patterns(".sitegen-cache"))
+    clean = dict(Builder(clean_site).build().files)
+    assert incremental == clean
+
+
+# ------------------------------------------------------------------ atomic
+
+
+def test_failed_build_leaves_the_previous_output_byte_identical(site):
+    before = build(site)
+    (site / "content" / "costs.md").write_text("See [x](gone.md).\n")
+    with pytest.raises(SitegenError):
+        build_site(site)
+    assert tree(site / "_site") == before
+    assert [p.name for p in site.iterdir() if p.name.startswith("._site")] == []
+
+
+def test_successful_rebuild_replaces_the_output_and_drops_removed_pages(site):
+    build(site)
+    (site / "_site" / "stray.txt").write_text("left from an old build")
+    (site / "content" / "guide" / "first-step.md").unlink()
+    (site / "content" / "guide" / "index.md").write_text("# Guide\n")
+    files = build(site)
+    assert "guide/first-step/index.html" not in files and "stray.txt" not in files
+    assert [p.name for p in site.iterdir() if p.name.startswith("._site")] == []
+
+
+def _big_site(root: Path, marker: str, pages: int = 300) -> None:
+    section = ("## Section {i}\n\nSome *text*, {{{{ n.a.value | compact }}}}, a [link](../index.md)"
+               " and \"quotes\".\n\n```python\nx = {i}\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
+    body = "\n".join(section.format(i=i) for i in range(12))
+    files = {"content/index.md": f"# Home {marker}\n", "content/data/n.csv": "id,value\na,1234567\n"}
+    for i in range(pages):
+        files[f"content/p/page{i:03}.md"] = f"---\ntitle: Page {i}\n---\n{body}"
+    for relative, data in files.items():
+        (root / relative).parent.mkdir(parents=True, exist_ok=True)
+        (root / relative).write_text(data, encoding="utf-8")
+
+
+def test_interrupted_build_leaves_the_previous_output_intact(tmp_path):
+    """SIGINT at several moments of a real build: the output is always one whole build.
+
+    The moment a signal lands cannot be made deterministic, so the invariant is checked at
+    many delays: `_site` is byte for byte the previous build or the new one, never a mix,
+    and no staging or retired folder is left beside it.
+    """
+    site = tmp_path / "big"
+    _big_site(site, "old")
+    assert subprocess.run([sys.executable, "-m", "sitegen", "build", "-q"], cwd=site,
+                          capture_output=True).returncode == 0
+    old = tree(site / "_site")
+    _big_site(site, "new")
+    reference = tmp_path / "reference"
+    shutil.copytree(site, reference, ignore=shutil.ignore_patterns("_site", ".sitegen-cache"))
+    assert subprocess.run([sys.executable, "-m", "sitegen", "build", "-q"], cwd=reference,
+                          capture_output=True).returncode == 0
+    new = tree(reference / "_site")
+    assert new != old
+    outcomes = []
+    for delay in (0.05, 0.3, 0.5, 0.7, 0.9, 1.1, 1.3, 1.6):
+        shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)  # keep every run slow
+        process = subprocess.Popen([sys.executable, "-m", "sitegen", "build", "-q"], cwd=site,
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(delay)
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=120)
+        now = tree(site / "_site")
+        assert now in (old, new), f"a mixed output after SIGINT at {delay}s"
+        leftovers = [p.name for p in site.iterdir() if p.name.startswith("._site")]
+        assert leftovers == [], f"left behind after SIGINT at {delay}s: {leftovers}"
+        outcomes.append(now == new)
+        if now == new:  # start the next round from the old output again
+            shutil.rmtree(site / "_site")
+            for relative, data in old.items():
+                (site / "_site" / relative).parent.mkdir(parents=True, exist_ok=True)
+                (site / "_site" / relative).write_bytes(data)
+    assert not all(outcomes), "every build finished before its SIGINT: the site is too small"
