@@ -203,11 +203,15 @@ class Builder:
             return {}, {}, []
         from sitegen import charts as chart_room
 
-        chart_blocks = [
-            chart_room.ChartBlock(page.source.source, index, fence.text,
-                                  fence.line + page.source.body_line - 1)
-            for page, index, fence in blocks
-        ]
+        chart_blocks = []
+        for page, index, fence in blocks:
+            line = fence.line + page.source.body_line - 1
+            try:
+                text = _resolve_in_text(fence.text, loaded.datasets, page.source.source, line)
+            except SitegenError as error:
+                problems.add(error)
+                continue
+            chart_blocks.append(chart_room.ChartBlock(page.source.source, index, text, line))
         cache = chart_room.ChartCache(loaded.config.cache_dir)
         results, chart_problems = chart_room.render_all(
             chart_blocks, loaded.datasets, loaded.config, cache,
@@ -327,6 +331,32 @@ def _read_and_parse(path: Path, root: Path, typographer: bool) -> LoadedPage:
     except SitegenError as error:
         raise error.placed(source.source, source.body_line - 1) from None
     return LoadedPage(source, parsed)
+
+
+_TEXT_EXPRESSION = re.compile(r"(?<!\\)\{\{(.*?)\}\}")
+
+
+def _resolve_in_text(
+    text: str, datasets: Mapping[str, Dataset], source: str, fence_line: int
+) -> str:
+    """Values from data inside a chart block's text (titles, captions, alt text)."""
+    problems: list[Problem] = []
+
+    def value(match: re.Match[str]) -> str:
+        try:
+            return resolve_expression(match.group(1).strip(), datasets)
+        except SitegenError as error:
+            before = text[: match.start()]
+            line = fence_line + 1 + before.count("\n")
+            column = match.start() - (before.rfind("\n") + 1) + 1
+            problems.extend(replace(p, path=source, line=line, column=column)
+                            for p in error.problems)
+            return ""
+
+    resolved = _TEXT_EXPRESSION.sub(value, text)
+    if problems:
+        raise SitegenError(problems=problems)
+    return resolved
 
 
 def _content_path(source: str) -> str:
