@@ -1,0 +1,438 @@
+"""Deploy: build the site for its Pages URL, commit the output to gh-pages, push it.
+
+The commit is made with git plumbing on a temporary index (hash-object, update-index,
+write-tree, commit-tree, update-ref), so the user's working tree, index, current branch and
+stashes are never touched and no worktree is left behind. The branch holds only the built
+site plus `.nojekyll` (and `CNAME` when asked). The new commit always sits on top of the
+branch's history, local or remote; a push that would lose someone else's deploy is an error,
+never a silent force-push.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sitegen.build import BuildOptions, BuildResult, build_site
+from sitegen.config import load_config, normalise_base_url
+from sitegen.errors import SitegenError
+
+FALLBACK_NAME = "sitegen"
+FALLBACK_EMAIL = "sitegen@localhost"
+
+_GITHUB_URL = re.compile(
+    r"""^(?:[a-z][a-z0-9+.-]*://)?      # https://, ssh://, git:// or nothing (scp form)
+        (?:[^@/]+@)?                    # git@ or user:token@
+        (?:www\.)?github\.com(?::\d+)?  # the host, perhaps with a port
+        [:/]+([^/]+)/([^/]+?)           # OWNER/REPO
+        (?:\.git)?/*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+@dataclass(frozen=True)
+class DeployOptions:
+    """What `sitegen deploy` was asked to do."""
+
+    remote: str = "origin"
+    branch: str = "gh-pages"
+    message: str | None = None
+    cname: str | None = None
+    dry_run: bool = False
+    push: bool = True
+    force: bool = False
+    base_url: str | None = None
+    drafts: bool = False
+    strict: bool | None = None
+
+
+@dataclass(frozen=True)
+class SourceState:
+    """The commit the site was built from, and whether the working tree differed from it."""
+
+    commit: str | None
+    branch: str | None
+    dirty: bool
+
+
+@dataclass(frozen=True)
+class DeployResult:
+    """What a deploy did (or, for a dry run, would do)."""
+
+    base_url: str
+    files: int
+    source: SourceState
+    parent: str | None
+    commit: str | None = None
+    pushed: bool = False
+    build: BuildResult | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class Git:
+    """Runs git in one repository; every failure becomes a SitegenError naming the command."""
+
+    cwd: Path
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    def run(self, *args: str, stdin: str | bytes | None = None, check: bool = True,
+            env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
+        """Run `git ARGS`; with check, a non-zero exit raises with git's own words."""
+        data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
+        try:
+            done = subprocess.run(
+                ["git", *args], cwd=self.cwd, input=data, capture_output=True,
+                env={**os.environ, **self.env, **(env or {})},
+            )
+        except FileNotFoundError:
+            raise _git_missing() from None
+        if check and done.returncode != 0:
+            raise SitegenError(f"git {args[0]} failed: {_gist(done.stderr)}", self.cwd)
+        return done
+
+    def text(self, *args: str, stdin: str | bytes | None = None,
+             env: Mapping[str, str] | None = None) -> str:
+        """Run git and return its stdout, stripped."""
+        return self.run(*args, stdin=stdin, env=env).stdout.decode("utf-8", "replace").strip()
+
+    def ok(self, *args: str) -> bool:
+        """Whether `git ARGS` succeeds (for yes/no questions such as --is-ancestor)."""
+        return self.run(*args, check=False).returncode == 0
+
+    def rev(self, ref: str) -> str | None:
+        """The commit a ref names, or None when there is no such ref."""
+        done = self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
+        if done.returncode != 0:
+            return None
+        return done.stdout.decode().strip() or None
+
+
+def _gist(stderr: bytes) -> str:
+    """git's first fatal/error line (the rest is usually advice), or its first line."""
+    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
+    lines = [line for line in lines if line]
+    errors = [line for line in lines if line.startswith(("fatal:", "error:"))]
+    return (errors or lines or ["no message"])[0]
+
+
+# ---------------------------------------------------------------------- the base URL
+
+def github_pages_url(remote_url: str) -> str | None:
+    """The Pages URL of a GitHub remote (https://owner.github.io/repo/), or None if not GitHub."""
+    match = _GITHUB_URL.match(remote_url.strip())
+    if not match:
+        return None
+    owner, repo = match.group(1).lower(), match.group(2)
+    if repo.lower() in (f"{owner}.github.io", f"{owner}.github.com"):
+        return f"https://{owner}.github.io/"
+    return f"https://{owner}.github.io/{repo}/"
+
+
+def cname_domain(value: str) -> str:
+    """A custom domain as GitHub's CNAME file wants it: a bare host name, lower case."""
+    domain = re.sub(r"^[a-z]+://", "", value.strip(), flags=re.IGNORECASE).rstrip("/").lower()
+    if not _DOMAIN.match(domain):
+        raise SitegenError(
+            f"--cname '{value}' is not a domain name",
+            hint="pass the bare host name, for example --cname www.example.org",
+        )
+    return domain
+
+
+def choose_base_url(explicit: str | None, cname: str | None, remote_url: str) -> str | None:
+    """--base-url, else the custom domain, else the GitHub Pages URL; None: sitegen.toml's."""
+    if explicit:
+        return explicit
+    if cname:
+        return f"https://{cname}/"
+    return github_pages_url(remote_url)
+
+
+# ---------------------------------------------------------------------- the repository
+
+def _git_missing() -> SitegenError:
+    return SitegenError("git is not installed (or not on PATH)",
+                        hint="install git (https://git-scm.com) and run sitegen deploy again")
+
+
+def open_repository(root: Path) -> Git:
+    """A Git for the repository holding root; errors if git is missing or root is not in one."""
+    if shutil.which("git") is None:
+        raise _git_missing()
+    git = Git(root)
+    done = git.run("rev-parse", "--show-toplevel", check=False)
+    if done.returncode != 0:
+        raise SitegenError(
+            "not a git repository (deploy commits the site to a branch of one)", root,
+            hint="run `git init` and `git remote add origin URL`, or pass --root",
+        )
+    return git
+
+
+def remote_url(git: Git, remote: str) -> str:
+    """The remote's configured URL as written (before any url.*.insteadOf rewriting)."""
+    done = git.run("config", "--get", f"remote.{remote}.url", check=False)
+    url = done.stdout.decode("utf-8", "replace").strip()
+    if done.returncode == 0 and url:
+        return url
+    names = git.text("remote").split()
+    known = f"remotes here: {', '.join(names)}" if names else "this repository has no remotes"
+    raise SitegenError(
+        f"no remote named '{remote}'", git.cwd,
+        hint=f"{known}; add one with `git remote add {remote} URL` or pass --remote NAME",
+    )
+
+
+def source_state(git: Git) -> SourceState:
+    """HEAD's commit and branch, and whether tracked or new files differ from it."""
+    branch = git.run("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
+    status = git.text("--no-optional-locks", "status", "--porcelain")
+    return SourceState(
+        commit=git.rev("HEAD"),
+        branch=branch.stdout.decode().strip() or None,
+        dirty=bool(status),
+    )
+
+
+def _check_branch_free(git: Git, branch: str) -> None:
+    """Refuse to move a branch that some worktree has checked out (its files would go stale)."""
+    ref = f"refs/heads/{branch}"
+    if not git.ok("check-ref-format", ref):
+        raise SitegenError(f"'{branch}' is not a valid branch name", hint="pass --branch gh-pages")
+    listing = git.text("worktree", "list", "--porcelain")
+    for block in listing.split("\n\n"):
+        lines = block.splitlines()
+        if f"branch {ref}" in lines:
+            where = lines[0].removeprefix("worktree ")
+            raise SitegenError(
+                f"the branch '{branch}' is checked out in {where}", where,
+                hint="switch that checkout to your source branch first; deploy never touches "
+                     "a checked-out branch",
+            )
+
+
+def commit_identity(git: Git) -> dict[str, str]:
+    """Environment for commit-tree: the configured identity, else sitegen <sitegen@localhost>."""
+    env: dict[str, str] = {}
+    for role in ("AUTHOR", "COMMITTER"):
+        known = git.run("-c", "user.useConfigOnly=true", "var", f"GIT_{role}_IDENT", check=False)
+        if known.returncode != 0:
+            env[f"GIT_{role}_NAME"] = FALLBACK_NAME
+            env[f"GIT_{role}_EMAIL"] = FALLBACK_EMAIL
+    return env
+
+
+# ---------------------------------------------------------------------- the commit
+
+def deploy_message(options: DeployOptions, source: SourceState, base_url: str) -> str:
+    """The commit message: the user's or a default, always naming the source commit."""
+    short = source.commit[:12] if source.commit else "no commit"
+    if source.commit is None:
+        origin = "a repository with no commits yet"
+    else:
+        origin = f"{source.commit}" + (f" ({source.branch})" if source.branch else "")
+    subject = options.message or (
+        f"Deploy {short}" + (" with uncommitted changes" if source.dirty else "")
+    )
+    body = [f"Built by sitegen deploy from {origin}."]
+    if source.dirty:
+        body.append("The working tree had uncommitted changes, so this build is not exactly "
+                    "that commit.")
+    if base_url:
+        body.append(f"Base URL: {base_url}")
+    return subject.strip() + "\n\n" + "\n".join(body) + "\n"
+
+
+def write_tree(git: Git, site_dir: Path, index_file: Path) -> str:
+    """Store every file under site_dir byte for byte and return the tree: no filters, no ignores."""
+    paths = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*") if p.is_file())
+    hashes = git.text("hash-object", "-w", "--no-filters", "--stdin-paths",
+                      stdin="".join(f"{site_dir / p}\n" for p in paths)).split()
+    if len(hashes) != len(paths):
+        raise SitegenError("git hash-object returned the wrong number of objects", site_dir)
+    env = {"GIT_INDEX_FILE": str(index_file)}
+    entries = "".join(f"100644 {sha}\t{path}\0" for sha, path in zip(hashes, paths))
+    git.run("update-index", "--add", "-z", "--index-info", stdin=entries, env=env)
+    return git.text("write-tree", env=env)
+
+
+def choose_parent(git: Git, options: DeployOptions, local: str | None,
+                  remote: str | None) -> str | None:
+    """The commit to build on: whichever of the local and remote branch contains the other."""
+    if remote is None or remote == local:
+        return local
+    if local is None or git.ok("merge-base", "--is-ancestor", local, remote):
+        return remote
+    if git.ok("merge-base", "--is-ancestor", remote, local) or options.force:
+        return local
+    raise SitegenError(
+        f"the local '{options.branch}' and {options.remote}'s '{options.branch}' have both "
+        "moved on (someone else deployed since your last deploy)", git.cwd,
+        hint=f"to build on {options.remote}'s history: git branch -f {options.branch} "
+             f"{options.remote}/{options.branch}, then sitegen deploy again; to replace it "
+             "with yours: sitegen deploy --force",
+    )
+
+
+def _remote_tip(git: Git, options: DeployOptions, say: Callable[[str], None]) -> str | None:
+    """Fetch the remote's branch (if it has one) and return its tip; None when it has none."""
+    ref = f"refs/heads/{options.branch}"
+    listed = git.run("ls-remote", "--heads", options.remote, ref, check=False)
+    if listed.returncode != 0:
+        said = _gist(listed.stderr)
+        if options.push:
+            raise SitegenError(f"cannot reach the remote '{options.remote}': {said}", git.cwd,
+                               hint="check the network and the remote's URL (git remote -v)")
+        say(f"note: could not reach {options.remote}, committing on the local branch only")
+        return None
+    found = [line.split("\t") for line in listed.stdout.decode().splitlines()]
+    tip = next((sha for sha, name in found if name == ref), None)
+    if tip is not None and git.rev(tip) is None:
+        git.run("fetch", "--no-tags", "--quiet", options.remote,
+                f"+{ref}:refs/remotes/{options.remote}/{options.branch}")
+    return tip
+
+
+def _push(git: Git, options: DeployOptions, commit: str) -> None:
+    """Push the branch; a rejection names what happened and what to do."""
+    ref = f"refs/heads/{options.branch}"
+    spec = ("+" if options.force else "") + f"{ref}:{ref}"
+    done = git.run("push", "--porcelain", options.remote, spec, check=False)
+    if done.returncode == 0:
+        return
+    said = (done.stdout + done.stderr).decode("utf-8", "replace")
+    rejected = [line for line in said.splitlines() if line.startswith("!")]
+    if rejected:
+        reason = rejected[0].split("\t")[-1]
+        raise SitegenError(
+            f"{options.remote} rejected the push to '{options.branch}' (git: {reason}); "
+            "most likely someone else deployed while this one ran. Your local "
+            f"'{options.branch}' is left as it was",
+            git.cwd,
+            hint="run sitegen deploy again: it fetches the new deploy and commits on top of "
+                 "it; use --force only to overwrite what is there",
+        )
+    raise SitegenError(
+        f"pushing to {options.remote} failed: {_gist(done.stderr)}", git.cwd,
+        hint=f"check access to the remote (git push {options.remote} {options.branch} shows "
+             "the details); the deploy commit was not kept",
+    )
+
+
+# ---------------------------------------------------------------------- the whole deploy
+
+def deploy(root: Path, options: DeployOptions,
+           say: Callable[[str], None] = lambda line: None) -> DeployResult:
+    """Build root for its Pages URL and commit it to the branch (and push, unless told not to).
+
+    Every check that can fail (git, repository, remote, branch, build) runs before anything
+    is written to the repository; a failed push rolls the local branch back.
+    """
+    root = root.resolve()
+    cname = cname_domain(options.cname) if options.cname else None
+    git = open_repository(root)
+    url = remote_url(git, options.remote)
+    _check_branch_free(git, options.branch)
+    source = source_state(git)
+    chosen = choose_base_url(options.base_url, cname, url)
+    base_override = normalise_base_url(chosen) if chosen else None
+    build_options = BuildOptions(base_url=base_override, drafts=options.drafts,
+                                 strict=options.strict)
+    with tempfile.TemporaryDirectory(prefix="sitegen-deploy-") as scratch:
+        site_dir = Path(scratch) / "site"
+        result = build_site(root, site_dir, build_options)
+        base_url = base_override or load_config(root).base_url
+        (site_dir / ".nojekyll").write_bytes(b"")
+        if cname:
+            (site_dir / "CNAME").write_text(cname + "\n", encoding="utf-8")
+        files = sum(1 for p in site_dir.rglob("*") if p.is_file())
+        ref = f"refs/heads/{options.branch}"
+        local = git.rev(ref)
+        if options.dry_run:  # no fetch: the remote-tracking branch is the best guess offline
+            known = local or git.rev(f"refs/remotes/{options.remote}/{options.branch}")
+            return DeployResult(base_url, files, source, known, build=result)
+        remote = _remote_tip(git, options, say)
+        parent = choose_parent(git, options, local, remote)
+        tree = write_tree(git, site_dir, Path(scratch) / "index")
+    message = deploy_message(options, source, base_url)
+    identity = commit_identity(git)
+    commit = git.text("commit-tree", tree, *(["-p", parent] if parent else []), "-F", "-",
+                      stdin=message, env=identity)
+    git.run("update-ref", "-m", "sitegen deploy", ref, commit, local or "")
+    if not options.push:
+        return DeployResult(base_url, files, source, parent, commit, build=result)
+    try:
+        _push(git, options, commit)
+    except SitegenError:
+        if local:
+            git.run("update-ref", "-m", "sitegen deploy: push failed", ref, local, commit)
+        else:
+            git.run("update-ref", "-d", ref, commit)
+        raise
+    return DeployResult(base_url, files, source, parent, commit, pushed=True, build=result)
+
+
+def options_from_args(args: argparse.Namespace) -> DeployOptions:
+    """DeployOptions from the parsed command line."""
+    return DeployOptions(
+        remote=args.remote, branch=args.branch, message=args.message, cname=args.cname,
+        dry_run=args.dry_run, push=not args.no_push, force=args.force,
+        base_url=args.base_url, drafts=args.drafts, strict=True if args.strict else None,
+    )
+
+
+def deploy_command(args: argparse.Namespace) -> int:
+    """`sitegen deploy`: run the deploy and say what happened; errors propagate to the cli."""
+    options = options_from_args(args)
+    quiet = bool(getattr(args, "quiet", False))
+
+    def say(line: str) -> None:
+        if not quiet:
+            print(line)
+
+    result = deploy(Path(args.root), options, say)
+    if result.build is not None and not quiet:
+        for problem in result.build.warnings:
+            print(problem.format(), file=sys.stderr)
+    _report(result, options, say)
+    if getattr(args, "verbose", False) and result.build is not None:
+        extra = [".nojekyll"] + (["CNAME"] if options.cname else [])
+        for path in sorted([*result.build.files, *extra]):
+            say(f"  {path}")
+    return 0
+
+
+def _report(result: DeployResult, options: DeployOptions, say: Callable[[str], None]) -> None:
+    pages = len(result.build.pages) if result.build else 0
+    say(f"built {pages} pages, {result.files} files for "
+        f"{result.base_url or '(no base URL: links are relative)'}")
+    source = result.source
+    origin = (source.commit[:12] if source.commit else "no commit") + (
+        " with uncommitted changes" if source.dirty else "")
+    if options.dry_run:
+        onto = f"on top of {result.parent[:12]}" if result.parent else "as a new branch"
+        say(f"dry run: would commit {result.files} files from {origin} to "
+            f"'{options.branch}' {onto}")
+        if options.push:
+            say(f"dry run: would push '{options.branch}' to {options.remote}")
+        say("dry run: nothing was written")
+        return
+    assert result.commit is not None
+    onto = f"on top of {result.parent[:12]}" if result.parent else "as a new branch"
+    say(f"committed {result.commit[:12]} ({origin}) to '{options.branch}' {onto}")
+    if result.pushed:
+        say(f"pushed '{options.branch}' to {options.remote}"
+            + (" (forced)" if options.force else ""))
+        say(f"GitHub Pages serves it at {result.base_url or 'the repository Pages URL'} once "
+            f"Settings > Pages publishes from the '{options.branch}' branch")
+    else:
+        say(f"not pushed; publish with: git push {options.remote} {options.branch}")
