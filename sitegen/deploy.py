@@ -277,9 +277,9 @@ def choose_parent(git: Git, options: DeployOptions, local: str | None,
     raise SitegenError(
         f"the local '{options.branch}' and {options.remote}'s '{options.branch}' have both "
         "moved on (someone else deployed since your last deploy)", git.cwd,
-        hint=f"to build on {options.remote}'s history: git branch -f {options.branch} "
-             f"{options.remote}/{options.branch}, then sitegen deploy again; to replace it "
-             "with yours: sitegen deploy --force",
+        hint=f"to build on {options.remote}'s history, run `git branch -f {options.branch} "
+             f"{options.remote}/{options.branch}` and deploy again; to replace it with "
+             "yours, `sitegen deploy --force`",
     )
 
 
@@ -296,9 +296,9 @@ def _remote_tip(git: Git, options: DeployOptions, say: Callable[[str], None]) ->
         return None
     found = [line.split("\t") for line in listed.stdout.decode().splitlines()]
     tip = next((sha for sha, name in found if name == ref), None)
-    if tip is not None and git.rev(tip) is None:
-        git.run("fetch", "--no-tags", "--quiet", options.remote,
-                f"+{ref}:refs/remotes/{options.remote}/{options.branch}")
+    tracking = f"refs/remotes/{options.remote}/{options.branch}"
+    if tip is not None and git.rev(tracking) != tip:
+        git.run("fetch", "--no-tags", "--quiet", options.remote, f"+{ref}:{tracking}")
     return tip
 
 
