@@ -305,7 +305,10 @@ def test_a_push_rejected_because_someone_deployed_meanwhile_is_reported(
     assert repo.remote_git("rev-parse", "gh-pages^") == theirs
 
 
-def test_diverged_branches_are_an_error_unless_forced(repo: Repo, tmp_path: Path) -> None:
+@pytest.mark.parametrize("resolve", ["follow the hint", "force"])
+def test_diverged_branches_are_an_error_until_resolved(
+    repo: Repo, tmp_path: Path, resolve: str,
+) -> None:
     assert repo.deploy().returncode == 0
     other, theirs = _clone_and_deploy_elsewhere(repo, tmp_path)
     assert repo.deploy("--no-push").returncode == 0
@@ -316,9 +319,17 @@ def test_diverged_branches_are_an_error_unless_forced(repo: Repo, tmp_path: Path
     assert "both moved on" in done.stderr and "--force" in done.stderr
     assert repo.remote_git("rev-parse", "gh-pages") == theirs
     assert repo.git("rev-parse", "gh-pages") == ours
-    forced = repo.deploy("--force")
-    assert forced.returncode == 0, forced.stderr
-    assert repo.remote_git("rev-parse", "gh-pages^") == ours
+    if resolve == "force":
+        again = repo.deploy("--force")
+        expected_parent = ours
+    else:
+        hint = re.search(r"`(git branch -f [^`]+)`", done.stderr)
+        assert hint, done.stderr
+        repo.git(*hint.group(1).split()[1:])
+        again = repo.deploy()
+        expected_parent = theirs
+    assert again.returncode == 0, again.stderr
+    assert repo.remote_git("rev-parse", "gh-pages^") == expected_parent
 
 
 # ---------------------------------------------------------------------- errors, nothing written
