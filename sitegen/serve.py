@@ -17,6 +17,7 @@ Requests are answered from the in-memory site only, so no URL can read outside t
 from __future__ import annotations
 
 import argparse
+import hashlib
 import http.server
 import json
 import mimetypes
@@ -460,7 +461,8 @@ class Server:
 
     def _inject(self, html: bytes, site_path: str, number: int, fallback: str = "") -> bytes:
         """The page with the live-reload script before its last </body>."""
-        tag = (f'<script src="{SCRIPT_PATH}" data-page="{_attr(site_path)}" '
+        tag = (f'<script defer src="{SCRIPT_PATH}?v={_client_version()}" '
+               f'data-page="{_attr(site_path)}" '
                f'data-fallback="{_attr(fallback)}" data-build="{number}" '
                f'data-server="{self.site.id}"></script>').encode()
         matches = list(_BODY_END.finditer(html))
@@ -488,6 +490,7 @@ class _HTTPServer(http.server.ThreadingHTTPServer):
 class _Handler(http.server.BaseHTTPRequestHandler):
     server: _HTTPServer
     protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms ACK stall
     server_version = "sitegen"
     sys_version = ""
 
@@ -504,9 +507,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             if path == EVENTS_PATH:
                 self._events(app)
                 return
-            if path == SCRIPT_PATH:
+            if path == SCRIPT_PATH:  # named by its hash in pages: cached across reloads
                 status, headers, body = 200, {
-                    "Content-Type": "text/javascript; charset=utf-8"}, _client_script()
+                    "Content-Type": "text/javascript; charset=utf-8",
+                    "Cache-Control": "max-age=31536000, immutable"}, _client_script()
             else:
                 status, headers, body = app.respond(self.path)
             self.send_response(status)
@@ -643,6 +647,12 @@ def _client_script() -> bytes:
     if "js" not in _SCRIPT_CACHE:
         _SCRIPT_CACHE["js"] = (Path(__file__).parent / "assets" / "livereload.js").read_bytes()
     return _SCRIPT_CACHE["js"]
+
+
+def _client_version() -> str:
+    if "version" not in _SCRIPT_CACHE:
+        _SCRIPT_CACHE["version"] = hashlib.sha256(_client_script()).hexdigest()[:10].encode()
+    return _SCRIPT_CACHE["version"].decode()
 
 
 def _print(line: str) -> None:

@@ -152,7 +152,7 @@ def test_pages_are_served_from_memory_with_folder_urls_and_the_404_page(serve_si
     status, headers, body = live.get("/")
     assert status == 200 and "Welcome home." in body
     assert headers["content-type"] == "text/html; charset=utf-8"
-    assert body.count('src="/__sitegen/livereload.js"') == 1
+    assert body.count('src="/__sitegen/livereload.js?v=') == 1
     assert body.index("/__sitegen/livereload.js") < body.rindex("</body>")
     status, headers, _ = live.get("/about")
     assert status == 301 and headers["location"] == "/about/"

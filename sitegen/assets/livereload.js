@@ -18,7 +18,8 @@
   var OVERLAY = "sitegen-error-overlay";
   var reloading = false;
   var api = (window.sitegen = window.sitegen || {});
-  api.liveReload = { build: function () { return build; }, page: page };
+  var state = { build: function () { return build; }, page: page, connected: false };
+  api.liveReload = state;
 
   function restoreScroll() {
     var saved = null;
@@ -87,7 +88,8 @@
   }
 
   function swapCharts(indexes) {
-    var embed = api.charts && api.charts.embed;
+    var charts = window.sitegen && window.sitegen.charts;  // the chart runtime (charts.js)
+    var embed = charts && charts.embed;
     if (typeof embed !== "function" || !window.fetch || !window.DOMParser) return reload();
     fetch(location.href, { cache: "no-store" }).then(function (r) { return r.text(); })
       .then(function (html) {
@@ -167,10 +169,12 @@
     var source = new EventSource(url);
     source.addEventListener("hello", function (e) {
       var hello = JSON.parse(e.data);
+      state.connected = true;
       if (hello.reload) return reload();
       if (hello.error) showOverlay(hello.error); else hideOverlay();
     });
     source.addEventListener("build", function (e) { onBuild(JSON.parse(e.data)); });
+    source.addEventListener("error", function () { state.connected = false; });
     window.addEventListener("pagehide", function () { source.close(); });
   }
 
