@@ -167,3 +167,45 @@ def test_path_traversal_is_refused_in_the_browser(live, browser_page, tmp_path: 
     response = page.request.get(url + "%2e%2e/%2e%2e/%2e%2e/etc/passwd")
     assert response.status in (400, 404) and "root:" not in response.text()
     assert time.monotonic() - start < 10
+
+
+CHART_PAGE = """---
+title: Sales
+---
+
+# Sales
+
+Sales rose in the second quarter.
+
+```chart
+data: sales
+description: Sales by quarter
+caption: Sales grew.
+kind: reported
+mark: MARK
+encoding:
+  x: period:O
+  y: value:Q
+```
+
+After the chart.
+"""
+
+
+def test_a_real_chart_spec_edit_re_embeds_only_that_chart(live, browser_page) -> None:
+    pytest.importorskip("vl_convert")
+    files = {**FILES, "content/data/sales.csv": "id,period,value\na,Q1,3\nb,Q2,5\n",
+             "content/sales.md": CHART_PAGE.replace("MARK", "bar")}
+    server, url = live(files)
+    page = browser_page.page
+    page.goto(url + "sales/")
+    connected(page, server)
+    page.wait_for_selector("figure.chart.chart-live", timeout=WAIT_MS)  # charts.js embedded it
+    page.evaluate(MARK + "; document.querySelector('figure.chart').__old = true")
+    edit(server, "content/sales.md", CHART_PAGE.replace("MARK", "line"))
+    page.wait_for_function(
+        "(() => { const f = document.querySelector('figure.chart'); return f && !f.__old && "
+        "f.querySelector('script.chart-spec').textContent.includes('\"line\"') && "
+        "f.classList.contains('chart-live'); })()", timeout=WAIT_MS)
+    assert page.evaluate(HAS_MARK)  # no reload: the figure alone was replaced and embedded
+    assert [e for e in browser_page.errors if "status of 404" not in e] == []
