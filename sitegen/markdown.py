@@ -122,7 +122,9 @@ def _markdown(typographer: bool) -> MarkdownIt:
     if typographer:
         md.enable(["replacements", "smartquotes"])
     md.use(footnote_plugin).use(deflist_plugin).use(tasklists_plugin).use(admon_plugin)
-    md.inline.ruler.before("text", "sitegen_expression", _expression_rule)
+    # After "text", not before: "{" ends a text run, so the rule still sees every "{{", but it is
+    # no longer tried at the ~400 positions per page where plain text starts (~1.5% of a parse).
+    md.inline.ruler.after("text", "sitegen_expression", _expression_rule)
     md.core.ruler.after("inline", "sitegen_places", _place_references)
     md.core.ruler.after("sitegen_places", "sitegen_headings", _heading_ids)
     md.core.ruler.after("sitegen_headings", "sitegen_callouts", _github_callouts)
