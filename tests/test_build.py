@@ -468,7 +468,7 @@ def test_successful_rebuild_replaces_the_output_and_drops_removed_pages(site):
     assert [p.name for p in site.iterdir() if p.name.startswith("._site")] == []
 
 
-def _big_site(root: Path, marker: str, pages: int = 300) -> None:
+def _big_site(root: Path, marker: str, pages: int = 200) -> None:
     section = ("## Section {i}\n\nSome *text*, {{{{ n.a.value | compact }}}}, a [link](../index.md)"
                " and \"quotes\".\n\n```python\nx = {i}\n```\n\n| a | b |\n|---|---|\n| 1 | 2 |\n")
     body = "\n".join(section.format(i=i) for i in range(12))
@@ -495,12 +495,16 @@ def test_interrupted_build_leaves_the_previous_output_intact(tmp_path):
     _big_site(site, "new")
     reference = tmp_path / "reference"
     shutil.copytree(site, reference, ignore=shutil.ignore_patterns("_site", ".sitegen-cache"))
+    started = time.monotonic()
     assert subprocess.run([sys.executable, "-m", "sitegen", "build", "-q"], cwd=reference,
                           capture_output=True).returncode == 0
+    duration = time.monotonic() - started  # a cold build, like each interrupted one
     new = tree(reference / "_site")
     assert new != old
     outcomes = []
-    for delay in (0.05, 0.3, 0.5, 0.7, 0.9, 1.1, 1.3, 1.6):
+    # spread over the build, denser near its end, where the new tree is written and swapped in
+    for fraction in (0.05, 0.4, 0.75, 0.88, 0.94, 0.98, 1.05):
+        delay = fraction * duration
         shutil.rmtree(site / ".sitegen-cache", ignore_errors=True)  # keep every run slow
         process = subprocess.Popen([sys.executable, "-m", "sitegen", "build", "-q"], cwd=site,
                                    stdout=subprocess.PIPE, stderr=subprocess.PIPE)
