@@ -1,0 +1,188 @@
+"""Chart modules: `content/charts/NAME.py` defining `chart(data)` that returns an Altair chart.
+
+A `python: NAME` block runs the module in a fresh namespace (compiled under its site path, so
+tracebacks name its own lines), calls chart(data) with the datasets -- remembering which it
+read, for the default source, the data table and the cache -- and turns the chart into a
+checked spec. Anything that goes wrong is placed at the module's line and names the page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import traceback
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from sitegen.chart_schema import did_you_mean, kind_of, schema_hint, schema_problem
+from sitegen.chart_specs import (
+    PYTHON_KEYS, ChartBlock, ChartProblem, ChartSpec, Places, local_date, page_fields, title_text,
+)
+from sitegen.data import Dataset
+from sitegen.errors import Problem
+
+
+class DataAccess(Mapping[str, Dataset]):
+    """The datasets a chart module sees, remembering which ones it read."""
+
+    def __init__(self, datasets: Mapping[str, Dataset]) -> None:
+        self._datasets = datasets
+        self.read: dict[str, Dataset] = {}
+
+    def __getitem__(self, name: str) -> Dataset:
+        if name not in self._datasets:
+            known = ", ".join(sorted(self._datasets)) or "none"
+            raise KeyError(f"no dataset named {name!r} (datasets: {known})")
+        self.read[name] = self._datasets[name]
+        return self._datasets[name]
+
+    def __iter__(self) -> Iterator[str]:
+        self.read.update(self._datasets)
+        return iter(self._datasets)
+
+    def __len__(self) -> int:
+        return len(self._datasets)
+
+
+def module_path(name: str, charts_dir: Path, root: Path) -> str:
+    """Site-root-relative path of chart module NAME."""
+    return (charts_dir / f"{name}.py").relative_to(root).as_posix()
+
+
+def build_python_chart(
+    block: ChartBlock, raw: dict[str, Any], places: Places,
+    datasets: Mapping[str, Dataset], root: Path, charts_dir: Path,
+) -> ChartSpec:
+    """A `python: NAME` block -> run the module's chart(data) -> a checked ChartSpec."""
+    import altair as alt
+
+    page = page_fields(block, raw, places)
+    extra = sorted(set(raw) - PYTHON_KEYS)
+    if extra:
+        raise ChartProblem(Problem(
+            f"a `python:` chart block takes no `{extra[0]}` key", block.page,
+            places.line((extra[0],)), None,
+            "put the chart's spec in the module; the block keeps python, description, "
+            "caption, source, kind and id",
+        ))
+    name = raw["python"]
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ChartProblem(Problem(
+            f"`python` must name a module in content/charts/, not {name!r}", block.page,
+            places.line(("python",)), None,
+        ))
+    path = charts_dir / f"{name}.py"
+    relative = module_path(name, charts_dir, root)
+    used_by = f"{block.page}:{block.line}"
+    if not path.is_file():
+        known = sorted(p.stem for p in charts_dir.glob("*.py")) if charts_dir.is_dir() else []
+        raise ChartProblem(Problem(
+            f"no chart module {relative} (modules: {', '.join(known) or 'none'})",
+            block.page, places.line(("python",)), None,
+            did_you_mean(name, known) or f"create {relative} defining chart(data)",
+        ))
+    source = path.read_text(encoding="utf-8")
+    access = DataAccess(datasets)
+    chart, def_line = _run_module(source, relative, name, access, used_by)
+    if not isinstance(chart, alt.TopLevelMixin):
+        raise ChartProblem(Problem(
+            f"chart(data) returned {kind_of(chart)}, not an Altair chart (used by {used_by})",
+            relative, def_line, None, "return an alt.Chart (or a layered/concatenated one)",
+        ))
+    try:
+        spec = _json_ready(chart.to_dict(validate=False))
+        found = schema_problem(spec)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a located problem
+        line = _module_line(exc, relative) or def_line
+        raise ChartProblem(Problem(
+            f"Altair cannot build the chart: {_exception_text(exc)} (used by {used_by})",
+            relative, line, None,
+        )) from None
+    if found is not None:
+        message, where = found
+        raise ChartProblem(Problem(
+            f"Vega-Lite rejects the chart: {message} (used by {used_by})",
+            relative, def_line, None, schema_hint(where),
+        ))
+    title_spec = spec.pop("title", None)
+    title, subtitle = title_text(title_spec)
+    description = page["description"] or str(spec.get("description") or "")
+    warnings = tuple(w for w in page["warnings"]
+                     if not (description and "description" in w.message))
+    if page["description"]:
+        spec["description"] = page["description"]
+    used = tuple((ds, ds.rows) for ds in access.read.values())
+    inputs = {relative} | {ds.path for ds in access.read.values()}
+    return ChartSpec(
+        spec=spec, title=title, subtitle=subtitle, title_spec=title_spec,
+        description=description, caption=page["caption"], source_override=page["source"],
+        kind=page["kind"], figure_id=page["id"], used=used, data_files=(),
+        inputs=frozenset(inputs), warnings=warnings,
+    )
+
+
+def _run_module(source: str, relative: str, name: str, access: DataAccess,
+                used_by: str) -> tuple[Any, int]:
+    """Execute a chart module in a fresh namespace and call its chart(data)."""
+    try:
+        code = compile(source, relative, "exec")
+    except SyntaxError as exc:
+        raise ChartProblem(Problem(
+            f"the chart module has a syntax error: {exc.msg} (used by {used_by})",
+            relative, exc.lineno, exc.offset,
+        )) from None
+    namespace: dict[str, Any] = {"__name__": f"sitegen_chart_{name}", "__file__": relative}
+    try:
+        exec(code, namespace)  # noqa: S102 - chart modules are the site's own code
+    except Exception as exc:  # noqa: BLE001
+        raise _module_error(exc, relative, 1, used_by, "importing the chart module") from None
+    function = namespace.get("chart")
+    if not callable(function):
+        raise ChartProblem(Problem(
+            f"the chart module defines no chart(data) function (used by {used_by})",
+            relative, 1, None, "add: def chart(data): return alt.Chart(...)",
+        ))
+    def_line = getattr(getattr(function, "__code__", None), "co_firstlineno", 1)
+    try:
+        return function(access), def_line
+    except Exception as exc:  # noqa: BLE001
+        raise _module_error(exc, relative, def_line, used_by, "chart(data)") from None
+
+
+def _module_error(exc: BaseException, relative: str, fallback: int, used_by: str,
+                  what: str) -> ChartProblem:
+    line = _module_line(exc, relative) or fallback
+    return ChartProblem(Problem(
+        f"{what} raised {_exception_text(exc)} (used by {used_by})", relative, line, None,
+    ))
+
+
+def _module_line(exc: BaseException, relative: str) -> int | None:
+    """The last line of the chart module in the exception's traceback."""
+    lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__)
+             if frame.filename == relative]
+    return lines[-1] if lines else None
+
+
+def _exception_text(exc: BaseException) -> str:
+    text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    first = text.strip().splitlines()[0] if text.strip() else ""
+    return f"{type(exc).__name__}: {first}" if first else type(exc).__name__
+
+
+def _json_ready(value: Any, in_data: bool = False, key: str = "") -> Any:
+    """A spec from Altair as JSON values: dates (and Altair's date mappings in data) as text."""
+    if isinstance(value, dict):
+        if in_data and {"year", "month", "date"} <= set(value) <= {
+                "year", "month", "date", "hours", "minutes", "seconds", "milliseconds"}:
+            return local_date(dt.date(value["year"], value["month"], value["date"]))
+        return {k: _json_ready(v, in_data or k == "datasets" or (key == "data" and k == "values"),
+                               k) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_ready(v, in_data, key) for v in value]
+    if isinstance(value, dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return local_date(value) if in_data else value.isoformat()
+    return value

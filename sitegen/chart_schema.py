@@ -1,0 +1,216 @@
+"""Vega-Lite's schema, through Altair's validator, in a writer's words.
+
+Altair validates a spec against the Vega-Lite JSON schema; its raw errors come from every
+branch of the schema's alternatives (a mark may be a string or a mapping, a channel a field or a
+value). This module keeps the error that names the real problem -- the unknown key, the value
+no branch accepts, the missing key -- and says it in a sentence with the key's path, so the
+chart room can put it at that key's line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+Path_ = tuple[str | int, ...]
+
+
+def schema_problem(spec: Mapping[str, Any]) -> tuple[str, Path_] | None:
+    """What Vega-Lite's schema (through Altair's validator) rejects first, and where, or None."""
+    from altair.utils import schemapi
+    from altair.vegalite.v6.schema import core
+
+    root = core.Root._schema
+    error = schemapi.validate_jsonschema(spec, root, rootschema=root, raise_error=False)
+    if error is None:
+        return None
+    grouped = getattr(error, "_all_errors", {"": [error]})
+    shape = next((name for key, name in _SHAPES if key in spec), "TopLevelUnitSpec")
+    try:  # every leaf error against the spec's own shape, not only Altair's deepest ones
+        leaves = schemapi._get_leaves_of_error_tree(schemapi._get_errors_from_spec(
+            spec, {"$ref": f"#/definitions/{shape}"}, rootschema=root))
+        grouped = schemapi._group_errors_by_json_path(leaves) or grouped
+    except AttributeError:  # pragma: no cover - an Altair without these helpers
+        shape = "TopLevelSpec"
+    return describe_schema_errors(grouped, shape)
+
+
+_SHAPES = (("layer", "TopLevelLayerSpec"), ("hconcat", "TopLevelHConcatSpec"),
+           ("vconcat", "TopLevelVConcatSpec"), ("concat", "TopLevelConcatSpec"),
+           ("repeat", "TopLevelRepeatSpec"), ("facet", "TopLevelFacetSpec"))
+
+
+def describe_schema_errors(grouped: Mapping[str, list[Any]], shape: str = "TopLevelSpec",
+                           ) -> tuple[str, Path_]:
+    """Vega-Lite schema errors in a writer's words: which key, what is wrong, what fits.
+
+    Errors come from every branch of the schema's alternatives; a key or value that another
+    branch accepts is not the problem, so those are dropped before choosing what to say.
+    """
+    schema = _Schema(shape)
+    described = [_describe_group(errors, schema) for errors in grouped.values() if errors]
+    rank, message, where = min(described, key=lambda d: (d[0], -len(d[2])))
+    return message, where
+
+
+class _Schema:
+    """The Vega-Lite schema walked along a path, over all its alternatives."""
+
+    def __init__(self, shape: str) -> None:
+        from altair.vegalite.v6.schema import core
+
+        self.root = core.Root._schema
+        self.start = {"$ref": f"#/definitions/{shape}"}
+
+    def _flat(self, schema: Any, seen: int = 0) -> list[dict[str, Any]]:
+        if not isinstance(schema, dict) or seen > 30:
+            return []
+        if "$ref" in schema:
+            name = schema["$ref"].rsplit("/", 1)[-1]
+            return self._flat(self.root["definitions"].get(name), seen + 1)
+        out = [schema]
+        for key in ("anyOf", "oneOf", "allOf"):
+            for option in schema.get(key, []):
+                out += self._flat(option, seen + 1)
+        return out
+
+    def at(self, path: Path_) -> list[dict[str, Any]]:
+        """Every schema alternative that could describe the value at path."""
+        current = self._flat(self.start)
+        for part in path:
+            following: list[dict[str, Any]] = []
+            for schema in current:
+                if isinstance(part, int):
+                    following += self._flat(schema.get("items"))
+                else:
+                    following += self._flat(schema.get("properties", {}).get(part))
+                    extra = schema.get("additionalProperties")
+                    if isinstance(extra, dict):
+                        following += self._flat(extra)
+            current = following
+        return current
+
+    def keys(self, path: Path_) -> set[str]:
+        return {k for s in self.at(path) for k in s.get("properties", {})}
+
+    def accepts_value(self, path: Path_, value: Any) -> bool:
+        for schema in self.at(path):
+            if "enum" in schema and value in schema["enum"]:
+                return True
+            if "const" in schema and value == schema["const"]:
+                return True
+            if isinstance(value, str) and schema.get("type") == "string" and \
+                    "enum" not in schema and "const" not in schema:
+                return True
+        return False
+
+
+def _describe_group(errors: list[Any], schema: _Schema) -> tuple[int, str, Path_]:
+    path: Path_ = tuple(errors[0].absolute_path)
+    key = key_name(path)
+    instance = errors[0].instance
+    by_kind: dict[str, list[Any]] = {}
+    for error in errors:
+        by_kind.setdefault(error.validator, []).append(error)
+    if isinstance(instance, dict):
+        keys = set(instance)
+        for error in by_kind.get("required", []):
+            allowed = set((error.schema or {}).get("properties", {}))
+            if keys <= allowed:
+                missing = [r for r in error.schema.get("required", []) if r not in keys]
+                if missing:
+                    what = f"`{key}`" if key else "the chart"
+                    kind = next((k for k in instance if k in error.schema.get("required", [])),
+                                None)
+                    needs = _and_list([f"`{r}`" for r in error.schema.get("required", [])])
+                    about = f": a `{kind}` needs {needs}" if kind else ""
+                    return 0, f"{what} is missing `{missing[0]}`{about}", path
+        known = schema.keys(path)
+        extras = [[k for k in _unexpected(e) if k not in known]
+                  for e in by_kind.get("additionalProperties", [])]
+        extras = [e for e in extras if e]
+        if extras:
+            fewest = min(extras, key=len)
+            name = sorted(fewest)[0]
+            allowed = known
+            where = f" in `{key}`" if key else ""
+            message = f"unknown key `{name}`{where}"
+            suggestion = did_you_mean(name, allowed)
+            if suggestion:
+                message += f"; {suggestion[0].lower()}{suggestion[1:]}"
+            elif allowed and len(allowed) <= 16:
+                message += f"; use one of: {', '.join(sorted(allowed))}"
+            return 1, message, path + (name,)
+    if isinstance(instance, str | int | float | bool) and not isinstance(instance, dict) and \
+            by_kind.keys() <= {"enum", "const", "type"} and schema.accepts_value(path, instance):
+        return 9, f"`{key}` is fine in another form of this key", path
+    valid: list[str] = []
+    for error in by_kind.get("enum", []):
+        valid += [str(v) for v in error.validator_value if str(v) not in valid]
+    for error in by_kind.get("const", []):
+        if str(error.validator_value) not in valid:
+            valid.append(str(error.validator_value))
+    types = []
+    for error in by_kind.get("type", []):
+        wanted = error.validator_value
+        for name in wanted if isinstance(wanted, list) else [wanted]:
+            word = {"object": "a mapping", "array": "a list", "number": "a number",
+                    "string": "text", "boolean": "true or false", "null": "null",
+                    "integer": "a whole number"}.get(name, name)
+            if word not in types:
+                types.append(word)
+    shown = json.dumps(instance) if not isinstance(instance, dict | list) else \
+        ("a mapping" if isinstance(instance, dict) else "a list")
+    label = f"`{key}`" if key else "the chart"
+    if valid and isinstance(instance, str) and (len(valid) >= 3 or not types):
+        message = f"{label} is {shown}, which Vega-Lite does not know; use one of: " + \
+            ", ".join(valid)
+        suggestion = did_you_mean(instance, valid)
+        if suggestion:
+            message += f" ({suggestion[0].lower()}{suggestion[1:]})"
+        return 2, message, path
+    if types or valid:
+        options = types + [json.dumps(v) for v in valid]
+        return 3, f"{label} must be {_or_list(options)}, not {shown}", path
+    other = "; ".join(sorted({e.message for e in errors}))
+    return 4, f"{label}: {other}", path
+
+
+def _unexpected(error: Any) -> list[str]:
+    match = re.search(r"\((.*) (?:was|were) unexpected\)", error.message)
+    return re.findall(r"'([^']*)'", match.group(1)) if match else []
+
+
+def key_name(path: Path_) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _or_list(options: list[str]) -> str:
+    return options[0] if len(options) == 1 else ", ".join(options[:-1]) + " or " + options[-1]
+
+
+def _and_list(options: list[str]) -> str:
+    return options[0] if len(options) == 1 else ", ".join(options[:-1]) + " and " + options[-1]
+
+
+def schema_hint(path: Path_) -> str:
+    top = next((p for p in path if isinstance(p, str)), "")
+    page = {"transform": "transform", "encoding": "encoding", "mark": "mark",
+            "params": "parameter"}.get(top, "spec")
+    return f"see https://vega.github.io/vega-lite/docs/{page}.html"
+
+
+def did_you_mean(name: str, options: Any) -> str | None:
+    close = difflib.get_close_matches(name, [str(o) for o in options], n=1, cutoff=0.6)
+    return f"did you mean '{close[0]}'?" if close else None
+
+
+def kind_of(value: Any) -> str:
+    return {list: "a list", dict: "a mapping", str: "text", type(None): "nothing (None)"}.get(
+        type(value), f"a {type(value).__name__}")
