@@ -34,17 +34,6 @@ def _html_pages(out: Path) -> list[str]:
     return sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html"))
 
 
-def _serve_with_favicon_fallback(serve_dir, root: Path, out: Path) -> str:
-    """Serve root; while the theme declares no icon, put a favicon.ico at the server root.
-
-    Without a declared icon Chromium asks for /favicon.ico, and its 404 is a console error
-    that says nothing about the site under test; test_pages_declare_an_icon tracks it.
-    """
-    if "rel=\"icon\"" not in (out / "index.html").read_text(encoding="utf-8"):
-        (root / "favicon.ico").write_bytes(b"")
-    return serve_dir(root)
-
-
 def _status(url: str) -> int:
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # 127.0.0.1 directly
     try:
@@ -96,7 +85,7 @@ def test_small_site_works_in_a_browser_at_the_root(tmp_path, serve_dir, browser_
     result = run_sitegen("build", "--quiet", cwd=site)
     assert result.returncode == 0, result.stderr
     out = site / "_site"
-    base = _serve_with_favicon_fallback(serve_dir, out, out)
+    base = serve_dir(out)
     pages = _html_pages(out)
     assert len(pages) >= 5
     assert _check_pages(browser_page, base, pages) == []
@@ -109,7 +98,7 @@ def test_same_site_built_for_a_subpath_works_under_that_folder(tmp_path, serve_d
     result = run_sitegen("build", "--quiet", "--base-url", "https://example.org/sub/",
                          "--out", str(www / "sub"), cwd=site)
     assert result.returncode == 0, result.stderr
-    base = _serve_with_favicon_fallback(serve_dir, www, www / "sub") + "sub/"
+    base = serve_dir(www) + "sub/"
     # 404.html points at the published base URL on purpose (it is served at any depth)
     pages = [p for p in _html_pages(www / "sub") if p != "404.html"]
     assert _check_pages(browser_page, base, pages) == []
@@ -127,13 +116,12 @@ def test_repository_site_works_in_a_browser(tmp_path, serve_dir, browser_page):
     if result.returncode != 0:
         first = result.stderr.strip().splitlines()[0] if result.stderr.strip() else "?"
         pytest.skip(f"the repository's own site does not build yet: {first}")
-    base = _serve_with_favicon_fallback(serve_dir, out, out)
+    base = serve_dir(out)
     assert _check_pages(browser_page, base, _html_pages(out)) == []
 
 
-@pytest.mark.xfail(strict=True, reason="theme: no <link rel=icon>, so every page makes the "
-                   "browser request a missing /favicon.ico (a console error)")
 def test_pages_declare_an_icon(tmp_path):
+    """Without one Chromium asks for /favicon.ico, whose 404 is a console error on every site."""
     site = _small_site(tmp_path)
     assert run_sitegen("build", "--quiet", cwd=site).returncode == 0
     for path in _html_pages(site / "_site"):
