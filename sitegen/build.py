@@ -71,6 +71,7 @@ class _Loaded:
     pages: list[LoadedPage] = field(default_factory=list)
     assets: dict[str, Path] = field(default_factory=dict)
     datasets: dict[str, Dataset] = field(default_factory=dict)
+    broken: set[str] = field(default_factory=set)
 
 
 class Builder:
@@ -109,11 +110,13 @@ class Builder:
         datasets, data_problems = load_datasets(config.data_dir, self.root)
         loaded.datasets = datasets
         problems.problems.extend(data_problems)
+        loaded.broken.update(f"data:{Path(p.path).stem}" for p in data_problems if p.path)
         for source_page, parsed_or_error in self.page_cache.load_pages(
             files.pages, self.root, config.typographer, _read_and_parse,
         ):
             if isinstance(parsed_or_error, SitegenError):
                 problems.add(parsed_or_error)
+                loaded.broken.add(source_page.relative_to(self.root).as_posix())
                 continue
             page = parsed_or_error
             if page.source.draft and not self.options.drafts:
@@ -243,8 +246,9 @@ class Builder:
                 values.append(_escape(resolve_expression(ref.text, loaded.datasets)))
                 read.add(loaded.datasets[ref.text.split(".", 1)[0]].path)
             except SitegenError as error:
-                errors.extend(replace(p, path=source.source, line=ref.line + offset,
-                                      column=ref.column) for p in error.problems)
+                if f"data:{ref.text.split('.', 1)[0].strip()}" not in loaded.broken:
+                    errors.extend(replace(p, path=source.source, line=ref.line + offset,
+                                          column=ref.column) for p in error.problems)
                 values.append("")
         links: list[str] = []
         for ref in parsed.links:
@@ -293,7 +297,7 @@ class Builder:
         problems: ProblemCollector,
     ) -> None:
         config = view.config
-        entries = [FeedEntry(p.title, p.url, p.date, p.description, p.content) for p in view.nav]
+        entries = [FeedEntry(p.title, p.url, p.date, p.description, p.content) for p in view.pages]
         outputs.add("sitemap.xml", sitemap_xml(config.base_url, entries), "(sitemap)")
         outputs.add("feed.xml", atom_feed(config.title, config.base_url, config.author,
                                           entries, config.feed_limit), "(feed)")
@@ -395,6 +399,8 @@ def _resolve_link(
                 )
             url = root_prefix(page.url) + linked.source.url
             return (url or "./") + (f"#{fragment}" if fragment else ""), {linked.source.source}
+        if f"content/{candidate}" in loaded.broken:
+            return "", set()  # its own error is reported; a second one would mislead
         if candidate in loaded.assets:
             return root_prefix(page.url) + candidate + (f"#{fragment}" if fragment else ""), set()
     raise SitegenError(

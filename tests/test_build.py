@@ -196,8 +196,6 @@ def test_absolute_urls_come_from_base_url(site):
     assert 'href="https://example.org/sub/' in text(files, "404.html")
 
 
-@pytest.mark.xfail(strict=True, reason="build.py: sitemap and feed are made from view.nav, "
-                   "which holds only top-level pages since the top-level-nav change")
 def test_sitemap_and_feed_list_nested_pages_too(make_site):
     site = make_site({
         **SITE,
@@ -251,8 +249,6 @@ def test_link_to_a_missing_heading_fails_and_names_the_headings_there(make_site)
     assert "#nowhere" in problems[1].message
 
 
-@pytest.mark.xfail(strict=True, reason="build.py: a page that fails to load is left out of the "
-                   "link targets, so every link to it adds a misleading 'missing page' error")
 def test_a_page_that_fails_to_load_does_not_also_break_links_to_it(make_site):
     site = make_site({
         "content/index.md": "# Home\n\nSee [the guide](guide.md).\n",
