@@ -223,7 +223,11 @@ def test_an_edit_is_served_once_the_watcher_sees_it(serve_site) -> None:
 
 
 class GatedBuilder:
-    """A real Builder whose next build waits for the test to open a gate."""
+    """A real Builder whose builds, once finished, wait for the test to open a gate.
+
+    The files are read before the gate: a change written while a build is held is one the
+    build did not see, which is exactly the race to test.
+    """
 
     def __init__(self, root: Path) -> None:
         self.real = Builder(root, BuildOptions())
@@ -232,9 +236,10 @@ class GatedBuilder:
         self.gate.set()
 
     def build(self):  # noqa: ANN201
+        result = self.real.build()
         self.entered.set()
         assert self.gate.wait(WAIT)
-        return self.real.build()
+        return result
 
 
 def test_a_change_during_a_build_is_never_served_stale(serve_site, make_site) -> None:
@@ -245,7 +250,7 @@ def test_a_change_during_a_build_is_never_served_stale(serve_site, make_site) ->
     builder.entered.clear()
     page = site / "content/about.md"
     write(page, "---\ntitle: About\n---\n\nSecond version.\n")
-    assert builder.entered.wait(WAIT)           # build 2 is running (and held)
+    assert builder.entered.wait(WAIT)           # build 2 has read "Second" and is held
     answers: queue.Queue[str] = queue.Queue()
     threading.Thread(target=lambda: answers.put(live.get("/about/")[2]), daemon=True).start()
     seen = live.server.changes.seen
@@ -253,14 +258,15 @@ def test_a_change_during_a_build_is_never_served_stale(serve_site, make_site) ->
     live.wait_seen(seen + 1)
     with pytest.raises(queue.Empty):
         answers.get(timeout=0.2)                 # the request waits while building
-    builder.gate.set()
+    builder.gate.set()                           # build 2 publishes; build 3 follows
     body = answers.get(timeout=WAIT)
     assert "Third version." in body and "Second version." not in body
+    assert live.site.builds_run >= 3
     assert live.get("/about/")[2].count("Third version.") == 1
 
 
 def test_a_burst_of_saves_is_one_rebuild(serve_site) -> None:
-    live = serve_site()
+    live = serve_site(debounce=0.25)  # the default is 0.03 s; a loaded CI box may stall longer
     root = live.server.root
     before = live.site.builds_run
     seen = live.server.changes.seen
@@ -465,7 +471,7 @@ def test_the_watcher_ignores_output_caches_and_editor_droppings() -> None:
 
 
 def test_changes_debounce_into_one_batch_and_close_releases() -> None:
-    changes = Changes(debounce=0.05)
+    changes = Changes(debounce=0.2)
     batches: queue.Queue = queue.Queue()
 
     def take() -> None:
