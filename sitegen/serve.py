@@ -305,8 +305,14 @@ class Server:
         address = self.httpd.server_address
         shown = f"[{address[0]}]" if ":" in str(address[0]) else address[0]
         self.url = f"http://{shown}:{address[1]}/"
-        self.watcher = SiteWatcher(self.root, self.changes, _output_dir(self.root))
-        self.watcher.start()
+        self.watcher = SiteWatcher(self.root, self.changes, _output_dir(self.root),
+                                   log=self.log)
+        try:
+            self.watcher.start()
+        except BaseException:
+            self.httpd.server_close()
+            self.httpd = None
+            raise
         self.changes.add(["(start)"])
         builder = threading.Thread(target=self._build_loop, name="sitegen-build", daemon=True)
         http = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2},
@@ -323,10 +329,11 @@ class Server:
         self.changes.close()
         self.site.close_clients()
         if self.httpd is not None:
-            self.httpd.shutdown()
+            if self._threads:  # shutdown() waits for serve_forever: only if it runs
+                self.httpd.shutdown()
             self.httpd.server_close()
         for thread in self._threads:
-            thread.join(timeout=30)
+            thread.join(timeout=5)  # a build in progress is a daemon: it cannot hold exit
 
     def __enter__(self) -> Server:
         self.start()

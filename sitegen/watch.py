@@ -112,22 +112,40 @@ class Changes:
 class SiteWatcher:
     """watchdog on a site root: records relevant changes into a `Changes`."""
 
-    def __init__(self, root: Path, changes: Changes, output_dir: str = "_site") -> None:
+    def __init__(self, root: Path, changes: Changes, output_dir: str = "_site",
+                 log: Callable[[str], None] | None = None) -> None:
         self.root = root.resolve()
         self.changes = changes
         self.output_dir = output_dir
+        self.log = log or print
         self._observer = None
         self._watches: dict[str, object] = {}
         self._lock = threading.Lock()
 
     def start(self) -> None:
+        """Watch with the system's notifications, or by polling when they are unavailable."""
         from watchdog.observers import Observer
+        from watchdog.observers.polling import PollingObserver
 
-        self._observer = Observer()
-        self._observer.schedule(_Handler(self), str(self.root), recursive=False)
+        try:
+            self._start(Observer())
+        except OSError as error:  # e.g. the inotify watch limit: slower, but still right
+            self.log(f"*** cannot watch for changes with system notifications ({error}); "
+                     "polling the files once a second instead ***")
+            try:
+                self._observer.stop()  # type: ignore[union-attr]
+            except Exception:  # noqa: BLE001 - it never fully started
+                pass
+            self._observer = None
+            self._watches.clear()
+            self._start(PollingObserver(timeout=1))
+
+    def _start(self, observer: object) -> None:
+        self._observer = observer
+        observer.schedule(_Handler(self), str(self.root), recursive=False)  # type: ignore[attr-defined]
         for name in WATCHED_DIRS:
-            self._watch_dir(name)
-        self._observer.start()
+            self._watch_dir(name, strict=True)
+        observer.start()  # type: ignore[attr-defined]
 
     def stop(self) -> None:
         if self._observer is not None:
@@ -135,7 +153,7 @@ class SiteWatcher:
             self._observer.join(timeout=5)
             self._observer = None
 
-    def _watch_dir(self, name: str) -> None:
+    def _watch_dir(self, name: str, strict: bool = False) -> None:
         if self._observer is None or name == self.output_dir:
             return
         with self._lock:
@@ -150,8 +168,11 @@ class SiteWatcher:
                 try:
                     self._watches[name] = self._observer.schedule(
                         _Handler(self), str(folder), recursive=True)
-                except OSError:
-                    pass
+                except OSError as error:
+                    if strict:
+                        raise
+                    self.log(f"*** cannot watch {name}/ ({error}): changes there are missed; "
+                             "restart the server ***")
 
     def _relative(self, path: str | bytes) -> str | None:
         if isinstance(path, bytes):
