@@ -116,7 +116,8 @@ def split_front_matter(text: str, source: str) -> tuple[dict[str, Any], str, int
     import yaml
 
     try:
-        front = yaml.safe_load(match.group(1)) or {}
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 6x faster
+        front = yaml.load(match.group(1), Loader=loader) or {}
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         raise SitegenError(
