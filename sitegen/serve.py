@@ -45,6 +45,7 @@ PREFIX = "/__sitegen/"
 EVENTS_PATH = PREFIX + "events"
 SCRIPT_PATH = PREFIX + "livereload.js"
 PORT_TRIES = 10
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 REQUEST_WAIT = 60.0
 HEARTBEAT = 15.0
 
@@ -439,6 +440,21 @@ class Server:
 
     # -- answering
 
+    def host_allowed(self, host_header: str) -> bool:
+        """Whether a request's Host names this machine, when the server listens on loopback.
+
+        A web page elsewhere could point a DNS name at 127.0.0.1 and read the preview through
+        the visitor's browser (DNS rebinding); a loopback server answers loopback names only.
+        """
+        if self.host not in LOOPBACK:
+            return True
+        name = host_header.strip().lower()
+        if name.startswith("["):
+            name = name[1:].split("]", 1)[0]
+        elif name.count(":") == 1:
+            name = name.split(":", 1)[0]
+        return name in LOOPBACK or name.endswith(".localhost") or name == ""
+
     def respond(self, path: str) -> tuple[int, dict[str, str], bytes]:
         """(status, headers, body) for a GET of this URL path (query string allowed)."""
         split = urlsplit(path)
@@ -511,10 +527,14 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         app = self.server.app
         path = urlsplit(self.path).path
         try:
-            if path == EVENTS_PATH:
+            if not app.host_allowed(self.headers.get("Host", "")):
+                status, headers, body = 403, {"Content-Type": "text/plain; charset=utf-8"}, (
+                    b"sitegen serve answers only to localhost names while it listens on "
+                    b"localhost (a guard against DNS rebinding); use --host to serve others\n")
+            elif path == EVENTS_PATH:
                 self._events(app)
                 return
-            if path == SCRIPT_PATH:  # named by its hash in pages: cached across reloads
+            elif path == SCRIPT_PATH:  # named by its hash in pages: cached across reloads
                 status, headers, body = 200, {
                     "Content-Type": "text/javascript; charset=utf-8",
                     "Cache-Control": "max-age=31536000, immutable"}, _client_script()
@@ -694,7 +714,7 @@ def serve(args: argparse.Namespace) -> int:
         previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         url = server.start()
-        if args.host not in ("127.0.0.1", "localhost", "::1"):
+        if args.host not in LOOPBACK:
             server.log(f"*** listening on {args.host}: other machines can reach this server ***")
         server.site.wait_for(lambda site: site.number > 0, timeout=3600)
         server.log(f"serving {url} (watching content/, templates/, static/, sitegen.toml; "

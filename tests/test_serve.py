@@ -82,7 +82,7 @@ class EventStream:
     def __init__(self, host: str, port: int, query: str = "page=about/index.html&build=0") -> None:
         self.events: queue.Queue[tuple[str, dict]] = queue.Queue()
         self.sock = socket.create_connection((host, port), timeout=WAIT)
-        self.sock.sendall(f"GET /__sitegen/events?{query} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        self.sock.sendall(f"GET /__sitegen/events?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode())
         self.thread = threading.Thread(target=self._read, daemon=True)
         self.thread.start()
 
@@ -198,6 +198,21 @@ def test_path_traversal_is_refused(serve_site, path: str, tmp_path: Path) -> Non
     status, _, body = live.get(path)
     assert status in (400, 404)
     assert "TOPSECRET" not in body and "root:" not in body and "title = " not in body
+
+
+def test_a_loopback_server_refuses_other_host_names(serve_site) -> None:
+    live = serve_site()
+    for host, allowed in (("127.0.0.1:8000", True), ("localhost", True), ("[::1]:80", True),
+                          ("blog.localhost:1", True), ("evil.example:8000", False),
+                          ("127.0.0.1.evil.example", False)):
+        conn = http.client.HTTPConnection(live.host, live.port, timeout=WAIT)
+        conn.putrequest("GET", "/about/", skip_host=True)
+        conn.putheader("Host", host)
+        conn.endheaders()
+        response = conn.getresponse()
+        assert (response.status == 200) is allowed, host
+        assert ("First version." in response.read().decode()) is allowed
+        conn.close()
 
 
 def test_site_path_normalises_and_refuses() -> None:
