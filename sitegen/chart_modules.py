@@ -15,7 +15,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from sitegen.chart_schema import did_you_mean, kind_of, schema_hint, schema_problem
+from sitegen.chart_schema import SchemaChecker, did_you_mean, kind_of, schema_hint
 from sitegen.chart_specs import (
     PYTHON_KEYS, ChartBlock, ChartProblem, ChartSpec, Places, local_date, page_fields, title_text,
 )
@@ -52,7 +52,7 @@ def module_path(name: str, charts_dir: Path, root: Path) -> str:
 
 def build_python_chart(
     block: ChartBlock, raw: dict[str, Any], places: Places,
-    datasets: Mapping[str, Dataset], root: Path, charts_dir: Path,
+    datasets: Mapping[str, Dataset], root: Path, charts_dir: Path, checker: SchemaChecker,
 ) -> ChartSpec:
     """A `python: NAME` block -> run the module's chart(data) -> a checked ChartSpec."""
     import altair as alt
@@ -92,7 +92,7 @@ def build_python_chart(
         ))
     try:
         spec = _json_ready(chart.to_dict(validate=False))
-        found = schema_problem(spec)
+        found = checker.problem(spec)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a located problem
         line = _module_line(exc, relative) or def_line
         raise ChartProblem(Problem(

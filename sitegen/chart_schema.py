@@ -1,4 +1,4 @@
-"""Vega-Lite's schema, through Altair's validator, in a writer's words.
+"""Vega-Lite's schema (the one Altair ships and validates against), in a writer's words.
 
 Altair validates a spec against the Vega-Lite JSON schema; its raw errors come from every
 branch of the schema's alternatives (a mark may be a string or a mapping, a channel a field or a
@@ -18,24 +18,47 @@ from typing import Any
 Path_ = tuple[str | int, ...]
 
 
-def schema_problem(spec: Mapping[str, Any]) -> tuple[str, Path_] | None:
-    """What Vega-Lite's schema (through Altair's validator) rejects first, and where, or None."""
-    from altair.utils import schemapi
-    from altair.vegalite.v6.schema import core
+class SchemaChecker:
+    """Vega-Lite's schema as shipped with Altair, compiled once per build and reused.
 
-    root = core.Root._schema
-    error = schemapi.validate_jsonschema(spec, root, rootschema=root, raise_error=False)
-    if error is None:
-        return None
-    grouped = getattr(error, "_all_errors", {"": [error]})
-    shape = next((name for key, name in _SHAPES if key in spec), "TopLevelUnitSpec")
-    try:  # every leaf error against the spec's own shape, not only Altair's deepest ones
-        leaves = schemapi._get_leaves_of_error_tree(schemapi._get_errors_from_spec(
-            spec, {"$ref": f"#/definitions/{shape}"}, rootschema=root))
-        grouped = schemapi._group_errors_by_json_path(leaves) or grouped
-    except AttributeError:  # pragma: no cover - an Altair without these helpers
-        shape = "TopLevelSpec"
-    return describe_schema_errors(grouped, shape)
+    Altair's own validate call copies the whole schema each time (15 ms a chart); a validator
+    kept for the build checks a valid spec in about 1 ms. Errors, the rare case, are then
+    grouped with Altair's helpers and worded here.
+    """
+
+    def __init__(self) -> None:
+        from altair.vegalite.v6.schema import core
+
+        self.root: dict[str, Any] = core.Root._schema
+        self._validators: dict[str, Any] = {}
+
+    def validator(self, shape: str) -> Any:
+        """The validator for one top-level shape (TopLevelUnitSpec, TopLevelLayerSpec, ...)."""
+        if shape not in self._validators:
+            import jsonschema
+
+            schema = {"$ref": f"#/definitions/{shape}", "definitions": self.root["definitions"]}
+            cls = jsonschema.validators.validator_for(self.root)
+            self._validators[shape] = cls(schema)
+        return self._validators[shape]
+
+    def problem(self, spec: Mapping[str, Any]) -> tuple[str, Path_] | None:
+        """What the schema rejects first, in words, and where; None for a valid spec."""
+        shape = next((name for key, name in _SHAPES if key in spec), "TopLevelUnitSpec")
+        validator = self.validator(shape)
+        if validator.is_valid(spec):
+            return None
+        from altair.utils import schemapi
+
+        errors = list(validator.iter_errors(spec))
+        try:  # every leaf error of every branch, grouped by the key it is about
+            grouped = schemapi._group_errors_by_json_path(
+                schemapi._get_leaves_of_error_tree(errors))
+        except AttributeError:  # pragma: no cover - an Altair without these helpers
+            grouped = {}
+            for error in errors:
+                grouped.setdefault(error.json_path, []).append(error)
+        return describe_schema_errors(grouped, shape, self.root)
 
 
 _SHAPES = (("layer", "TopLevelLayerSpec"), ("hconcat", "TopLevelHConcatSpec"),
@@ -43,14 +66,14 @@ _SHAPES = (("layer", "TopLevelLayerSpec"), ("hconcat", "TopLevelHConcatSpec"),
            ("repeat", "TopLevelRepeatSpec"), ("facet", "TopLevelFacetSpec"))
 
 
-def describe_schema_errors(grouped: Mapping[str, list[Any]], shape: str = "TopLevelSpec",
-                           ) -> tuple[str, Path_]:
+def describe_schema_errors(grouped: Mapping[str, list[Any]], shape: str,
+                           root: Mapping[str, Any]) -> tuple[str, Path_]:
     """Vega-Lite schema errors in a writer's words: which key, what is wrong, what fits.
 
     Errors come from every branch of the schema's alternatives; a key or value that another
     branch accepts is not the problem, so those are dropped before choosing what to say.
     """
-    schema = _Schema(shape)
+    schema = _Schema(shape, root)
     described = [_describe_group(errors, schema) for errors in grouped.values() if errors]
     rank, message, where = min(described, key=lambda d: (d[0], -len(d[2])))
     return message, where
@@ -59,10 +82,8 @@ def describe_schema_errors(grouped: Mapping[str, list[Any]], shape: str = "TopLe
 class _Schema:
     """The Vega-Lite schema walked along a path, over all its alternatives."""
 
-    def __init__(self, shape: str) -> None:
-        from altair.vegalite.v6.schema import core
-
-        self.root = core.Root._schema
+    def __init__(self, shape: str, root: Mapping[str, Any]) -> None:
+        self.root = root
         self.start = {"$ref": f"#/definitions/{shape}"}
 
     def _flat(self, schema: Any, seen: int = 0) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sitegen.chart_schema import Path_, did_you_mean, kind_of, schema_hint, schema_problem
+from sitegen.chart_schema import Path_, SchemaChecker, did_you_mean, kind_of, schema_hint
 from sitegen.chart_tables import Used, datum_fields, used_rows
 from sitegen.data import Dataset
 from sitegen.errors import Problem
@@ -162,7 +162,7 @@ def _collect_lines(node: Any, path: Path_, lines: dict[Path_, int]) -> None:
 
 def build_yaml_chart(
     block: ChartBlock, raw: dict[str, Any], places: Places,
-    datasets: Mapping[str, Dataset], root: Path, data_dir: Path,
+    datasets: Mapping[str, Dataset], root: Path, data_dir: Path, checker: SchemaChecker,
 ) -> ChartSpec:
     """A YAML chart block -> a checked ChartSpec (ChartProblem at the offending key)."""
     page = page_fields(block, raw, places)
@@ -175,11 +175,10 @@ def build_yaml_chart(
     refs: dict[str, Dataset] = {}
     data_files: dict[str, DataFile] = {}
     spec = _resolve_data(spec, (), block, places, datasets, refs, data_files, root, data_dir)
-    checker = _FieldChecker(block, places, refs)
-    checker.view(spec, (), None)
+    _FieldChecker(block, places, refs).view(spec, (), None)
     title_spec = spec.pop("title", None)
-    _validate(spec, block, places)
-    spec = _through_altair(spec)
+    _validate(spec, block, places, checker)
+    spec = with_altair_defaults(spec)
     if refs:
         spec["datasets"] = {name: _chart_records(ds) for name, ds in refs.items()}
     used = used_rows(raw, refs)
@@ -557,21 +556,38 @@ def _parse_shorthand(text: str) -> dict[str, Any]:
     return parsed
 
 
-def _validate(spec: dict[str, Any], block: ChartBlock, places: Places) -> None:
-    """Altair validates the spec against Vega-Lite's schema; the clearest problem is located."""
-    found = schema_problem(spec)
+def _validate(spec: dict[str, Any], block: ChartBlock, places: Places,
+              checker: SchemaChecker) -> None:
+    """The spec against Vega-Lite's schema; the clearest problem is placed at its key."""
+    found = checker.problem(spec)
     if found is not None:
         message, where = found
         raise ChartProblem(Problem(message, block.page, places.line(where), None,
                                    schema_hint(where)))
 
 
-def _through_altair(spec: dict[str, Any]) -> dict[str, Any]:
-    """Altair's own defaults (its theme and $schema) applied, so both ways of writing agree."""
+def with_altair_defaults(spec: dict[str, Any]) -> dict[str, Any]:
+    """What Altair's to_dict adds -- its theme's config under the spec's own, and $schema --
+    so a YAML chart and the same chart from a module look alike."""
     import altair as alt
 
-    chart = alt.Chart.from_dict(spec, validate=False)
-    return chart.to_dict(validate=False)
+    theme = alt.theme.get()
+    defaults = theme() if theme is not None else {}
+    out = dict(spec)
+    if defaults.get("config"):
+        out["config"] = _merged(defaults["config"], spec.get("config") or {})
+    out.setdefault("$schema", alt.SCHEMA_URL)
+    return out
+
+
+def _merged(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merged(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 # --- data for charts, tables and sources --------------------------------------------------

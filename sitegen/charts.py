@@ -16,6 +16,7 @@ those pages' <head>. Specs are built in chart_specs.py, rendered in chart_render
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import json
@@ -31,7 +32,7 @@ from typing import Any
 
 from sitegen.chart_render import ID_TOKEN
 from sitegen.chart_modules import build_python_chart
-from sitegen.chart_schema import key_name
+from sitegen.chart_schema import SchemaChecker, key_name
 from sitegen.chart_specs import (
     ROOT_TOKEN, ChartBlock, ChartProblem, ChartSpec, build_yaml_chart, read_block_yaml,
 )
@@ -195,11 +196,15 @@ class RenderedChart:
 
 @dataclass(frozen=True)
 class _Prepared:
-    """A chart built and checked, waiting for its SVG."""
+    """A chart built and checked, its SVG (and maybe PNG) on the way."""
 
     block: ChartBlock
     key: str
     chart: ChartSpec
+    spec: dict[str, Any]
+    job: tuple[str, str, str | None]
+    ticket: int | None
+    png_ticket: int | None
 
 
 def render_all(
@@ -209,68 +214,120 @@ def render_all(
     """Every chart block -> a RenderedChart, reusing cached ones; problems are returned, located.
 
     config needs `.root`, `.strict`, and the data and chart module directories (`.data_dir`,
-    `.charts_dir`, defaulting to content/data and content/charts under the root).
+    `.charts_dir`, defaulting to content/data and content/charts under the root). With a
+    cache, the vega bundle is made into it too (in a worker, while the charts render), so
+    runtime_files(cache) finds it.
     """
     root = Path(config.root)
-    data_dir = Path(getattr(config, "data_dir", root / "content" / "data"))
-    charts_dir = Path(getattr(config, "charts_dir", root / "content" / "charts"))
     strict = bool(getattr(config, "strict", False))
+    charts_dir = Path(getattr(config, "charts_dir", root / "content" / "charts"))
     versions = _versions()
     results: dict[tuple[str, int], RenderedChart] = {}
     problems: list[Problem] = []
-    pending: list[_Prepared] = []
     blocks = list(blocks)
+    misses: list[tuple[ChartBlock, str]] = []
     for block in blocks:
         key = _block_key(block, charts_dir, versions)
         entry = cache.entry(key) if cache is not None else None
         hit = _from_entry(block, key, entry, datasets, root, cache) if entry else None
-        if hit is not None:
-            results[(block.page, block.index)] = hit[0]
-            problems += _placed_warnings(hit[1], block, strict)
+        if hit is None:
+            misses.append((block, key))
             continue
-        try:
-            raw, places = read_block_yaml(block)
-            if "python" in raw:
-                chart = build_python_chart(block, raw, places, datasets, root, charts_dir)
-            else:
-                chart = build_yaml_chart(block, raw, places, datasets, root, data_dir)
-        except ChartProblem as error:
-            problems.append(error.problem)
-            continue
-        pending.append(_Prepared(block, key, chart))
-    if pending or (blocks and cache is not None and not cache.has(_bundle_name())):
-        problems += _render_pending(pending, cache, results, strict)
+        results[(block.page, block.index)] = hit[0]
+        problems += _placed_warnings(hit[1], block, strict)
+    want_bundle = bool(blocks) and cache is not None and not cache.has(_bundle_name())
+    if misses or want_bundle:
+        problems += _render_misses(misses, datasets, config, cache, want_bundle, results)
     problems += _duplicate_ids(results, blocks)
     return results, problems
 
 
-def _render_pending(pending: Sequence[_Prepared], cache: ChartCache | None,
-                    results: dict[tuple[str, int], RenderedChart], strict: bool,
-                    ) -> list[Problem]:
-    """Render the SVGs of new charts (and the JS bundle if the cache lacks it), then store them."""
-    from sitegen.chart_render import locate_render_error, render_svgs, vegalite_version
+def _render_misses(misses: Sequence[tuple[ChartBlock, str]], datasets: Mapping[str, Dataset],
+                   config: Any, cache: ChartCache | None, want_bundle: bool,
+                   results: dict[tuple[str, int], RenderedChart]) -> list[Problem]:
+    """Build the specs of charts not in the cache and render them, then store them.
 
-    version = vegalite_version()
-    specs = [p.chart.render_spec() for p in pending]
-    jobs = [(json.dumps(s), p.chart.description, version) for s, p in zip(specs, pending)]
-    want_bundle = cache is not None and not cache.has(_bundle_name())
-    rendered, bundle = render_svgs(jobs, (version,) if want_bundle else None)
-    if bundle is not None and cache is not None:
-        cache.write(_bundle_name(), bundle.encode())
+    With many charts, worker processes start first and render each spec as soon as it is
+    built (with the social-image PNG of each page's first chart), so vl-convert's start-up and
+    the bundle overlap the Altair work here; with few, this process renders them.
+    """
+    from sitegen.chart_render import (
+        POOL_MIN_CHARTS, POOL_WORKERS, RenderPool, javascript_bundle, vegalite_version,
+    )
+
+    root = Path(config.root)
+    data_dir = Path(getattr(config, "data_dir", root / "content" / "data"))
+    charts_dir = Path(getattr(config, "charts_dir", root / "content" / "charts"))
+    strict = bool(getattr(config, "strict", False))
+    many = len(misses) >= POOL_MIN_CHARTS
+    pool = RenderPool(POOL_WORKERS if many else 1) if many or want_bundle else None
     problems: list[Problem] = []
-    for prepared, spec, (svg, error) in zip(pending, specs, rendered):
-        block, chart = prepared.block, prepared.chart
-        if svg is None:
-            problems.append(_render_problem(block, chart, spec, error or "unknown error",
-                                            locate_render_error(spec, error or "", version)))
-            continue
-        entry = _entry(block, chart, svg)
-        if cache is not None:
-            cache.store(prepared.key, entry)
-        results[(block.page, block.index)] = _rendered(block, prepared.key, entry,
-                                                       _file_bytes(chart), cache)
-        problems += _placed_warnings(entry["warnings"], block, strict)
+    try:
+        version = vegalite_version()
+        bundle_ticket = pool.submit("bundle", version) if pool and want_bundle else None
+        checker = SchemaChecker()
+        pending: list[_Prepared] = []
+        for block, key in misses:
+            try:
+                raw, places = read_block_yaml(block)
+                if "python" in raw:
+                    chart = build_python_chart(block, raw, places, datasets, root, charts_dir,
+                                               checker)
+                else:
+                    chart = build_yaml_chart(block, raw, places, datasets, root, data_dir,
+                                             checker)
+            except ChartProblem as error:
+                problems.append(error.problem)
+                continue
+            spec = chart.render_spec()
+            job = (json.dumps(spec), chart.description, version)
+            ticket = pool.submit("svg", job) if pool and many else None
+            png_ticket = (pool.submit("png", (json.dumps(_png_spec(chart)), version))
+                          if pool and many and cache is not None and block.index == 0 else None)
+            pending.append(_Prepared(block, key, chart, spec, job, ticket, png_ticket))
+        for prepared in pending:
+            problems += _finish(prepared, pool, cache, results, strict, version)
+        if pool is not None and bundle_ticket is not None and cache is not None:
+            bundle = pool.result(bundle_ticket, lambda: javascript_bundle(version))
+            cache.write(_bundle_name(), bundle.encode())
+    finally:
+        if pool is not None:
+            pool.close()
     return problems
+
+
+def _finish(prepared: _Prepared, pool: Any, cache: ChartCache | None,
+            results: dict[tuple[str, int], RenderedChart], strict: bool,
+            version: str | None) -> list[Problem]:
+    """One chart's SVG in hand: a problem if Vega failed, else an entry stored and a result."""
+    from sitegen.chart_render import locate_render_error, render_svg
+
+    block, chart = prepared.block, prepared.chart
+    if prepared.ticket is None:
+        svg, error = render_svg(prepared.job)
+    else:
+        svg, error = pool.result(prepared.ticket, lambda: render_svg(prepared.job))
+    if svg is None:
+        return [_render_problem(block, chart, prepared.spec, error or "unknown error",
+                                locate_render_error(prepared.spec, error or "", version))]
+    entry = _entry(block, chart, svg)
+    if cache is not None:
+        cache.store(prepared.key, entry)
+        if prepared.png_ticket is not None:
+            image = pool.result(prepared.png_ticket, lambda: None)
+            if image:
+                cache.write(f"{prepared.key}.png", base64.b64decode(image))
+    results[(block.page, block.index)] = _rendered(block, prepared.key, entry,
+                                                   _file_bytes(chart), cache)
+    return _placed_warnings(entry["warnings"], block, strict)
+
+
+def _png_spec(chart: ChartSpec) -> dict[str, Any]:
+    """The spec of the social-image PNG: the chart with its title, data inline."""
+    spec = dict(chart.render_spec())
+    if chart.title_spec is not None:
+        spec["title"] = chart.title_spec
+    return spec
 
 
 def _render_problem(block: ChartBlock, chart: ChartSpec, spec: Mapping[str, Any], error: str,
@@ -349,9 +406,6 @@ def _entry(block: ChartBlock, chart: ChartSpec, svg: str) -> dict[str, Any]:
     """What the cache keeps of a rendered chart: page-independent text, its inputs, and its
     warnings as line offsets from the fence (a fence that moves keeps its entry)."""
     interactive = {k: v for k, v in chart.spec.items() if k != "$schema"}
-    png_spec = dict(chart.render_spec())
-    if chart.title_spec is not None:
-        png_spec["title"] = chart.title_spec
     return {
         "version": CHARTS_VERSION,
         "deps": {
@@ -362,7 +416,7 @@ def _entry(block: ChartBlock, chart: ChartSpec, svg: str) -> dict[str, Any]:
         "caption": chart.caption, "kind": chart.kind, "figure_id": chart.figure_id,
         "source_html": source_html(chart.source_override, chart.used), "svg": svg,
         "spec_json": _script_json(interactive),
-        "png_spec_json": json.dumps(png_spec),
+        "png_spec_json": json.dumps(_png_spec(chart)),
         "tables_html": tables_html(chart.spec, chart.used),
         "csvs": [[ds.name, csv_text(ds, rows)] for ds, rows in chart.used],
         "data_files": [[f.site_path, f.source] for f in chart.data_files],

@@ -7,6 +7,7 @@ in tests/test_charts_site.py and tests/test_charts_browser.py.
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 import shutil
@@ -506,19 +507,43 @@ def test_rendering_is_byte_identical_across_builds(site):
         assert dict(first[key].files) == dict(second[key].files)
 
 
-def test_many_charts_render_the_same_in_worker_processes(tmp_path):
+def test_worker_processes_render_the_same_svgs_and_pngs_as_this_process(tmp_path):
     version = chart_render.vegalite_version()
-    jobs = [(json.dumps({"data": {"values": [{"a": i, "b": j} for j in range(5)]},
-                         "mark": {"type": "line", "clip": True},
-                         "encoding": {"x": {"field": "b", "type": "quantitative"},
-                                      "y": {"field": "a", "type": "quantitative"}}}),
-             f"chart {i}", version) for i in range(4)]
-    jobs.append((json.dumps({"mark": "point", "transform": [{"filter": "datum.x =="}]}), "",
-                 version))
-    in_workers, bundle = chart_render.render_svgs(jobs, pool_min=2)
-    alone, _ = chart_render.render_svgs(jobs, pool_min=len(jobs) + 1)
-    assert in_workers == alone and bundle is None
-    assert in_workers[-1] == (None, "Unexpected end of input")
+    specs = [{"data": {"values": [{"a": i, "b": j} for j in range(5)]},
+              "mark": {"type": "line", "clip": True},
+              "encoding": {"x": {"field": "b", "type": "quantitative"},
+                           "y": {"field": "a", "type": "quantitative"}}} for i in range(4)]
+    specs.append({"mark": "point", "transform": [{"filter": "datum.x =="}]})
+    jobs = [(json.dumps(s), f"chart {i}", version) for i, s in enumerate(specs)]
+    with chart_render.RenderPool(2) as pool:
+        tickets = [pool.submit("svg", job) for job in jobs]
+        png = pool.submit("png", (jobs[0][0], version))
+        in_workers = [pool.result(t, lambda: None) for t in tickets]
+        image = base64.b64decode(pool.result(png, lambda: None))
+    alone = [chart_render.render_svg(job) for job in jobs]
+    assert [tuple(r) for r in in_workers] == alone
+    assert alone[-1] == (None, "Unexpected end of input")
+    assert image == chart_render.render_png(specs[0], version)
+
+
+def test_a_job_whose_worker_is_gone_falls_back_to_this_process():
+    with chart_render.RenderPool(1) as pool:
+        for process in pool._processes:
+            process.kill()
+            process.wait()
+        ticket = pool.submit("svg", (json.dumps({"mark": "point"}), "", None))
+        assert pool.result(ticket, lambda: "here") == "here"
+
+
+def test_many_charts_render_in_workers_like_few_charts_in_this_process(site):
+    root = site()
+    texts = [BAR.replace("title: Nvidia revenue", f"title: Chart {i}") + f"id: c{i}\n"
+             for i in range(chart_render.POOL_MIN_CHARTS)]
+    many, problems = render(root, *texts)
+    assert not problems and len(many) == len(texts)
+    few, _ = render(root, texts[5], cache=False)
+    assert many[("content/page.md", 5)].svg == few[("content/page.md", 0)].svg
+    assert list((root / ".sitegen-cache" / "charts").glob("*.png"))  # the page's first chart
 
 
 # --- the cache ----------------------------------------------------------------------------
