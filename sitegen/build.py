@@ -10,26 +10,25 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
-import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any
 
-from sitegen import __version__
 from sitegen.config import Config, load_config
 from sitegen.content import SourcePage, discover, read_page, title_from_name
 from sitegen.data import Dataset, load_datasets
 from sitegen.errors import Problem, ProblemCollector, SitegenError
-from sitegen.markdown import PLACEHOLDER, ParsedMarkdown, parse_markdown
+from sitegen.links import LinkTarget, anchors_of, resolve_link
+from sitegen.markdown import PLACEHOLDER, ParsedMarkdown, Reference, parse_markdown
 from sitegen.output import FeedEntry, OutputSet, atom_feed, sitemap_xml
 from sitegen.pagecache import PageCache
 from sitegen.rendercache import RenderCache, fingerprint, tree_fingerprint
 from sitegen.render import DEFAULT_TEMPLATE, HOME_TEMPLATE, Page, SiteView, Templates
 from sitegen.render import root_prefix, theme_root
-from sitegen.values import resolve_expression
+from sitegen.values import resolve_expression, resolve_in_text
 
 HASHED_SUFFIXES = (".css", ".js")
 
@@ -41,7 +40,6 @@ class BuildOptions:
     base_url: str | None = None
     drafts: bool = False
     strict: bool | None = None
-    live_reload: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,15 +72,36 @@ class _Loaded:
     broken: set[str] = field(default_factory=set)
 
 
-class Builder:
-    """Builds one site again and again, reusing what has not changed."""
+@dataclass(frozen=True)
+class _Finished:
+    """A page with its placeholders resolved, and the key it was resolved under."""
 
-    def __init__(self, root: Path, options: BuildOptions = BuildOptions()) -> None:
+    key: str
+    page: Page
+    read: frozenset[str]
+    fingerprint: str
+
+
+class Builder:
+    """Builds one site again and again, reusing what has not changed.
+
+    Parsed pages and rendered HTML are cached on disk (so a second `sitegen build` is cheap);
+    resolved pages, link targets and compiled templates are kept in memory (so the dev server's
+    rebuild after one edit touches one page). persist_caches=False leaves the disk alone until
+    save_caches() is called (the server saves when it stops).
+    """
+
+    def __init__(self, root: Path, options: BuildOptions = BuildOptions(),
+                 persist_caches: bool = True) -> None:
         self.root = root.resolve()
         self.options = options
+        self.persist_caches = persist_caches
         self.page_cache = PageCache(self.root / ".sitegen-cache" / "pages.pickle")
         self.render_cache = RenderCache(self.root / ".sitegen-cache" / "rendered.pickle")
         self._previous: Mapping[str, bytes] = {}
+        self._finished: dict[str, _Finished] = {}
+        self._targets: dict[tuple[str, str], LinkTarget] = {}
+        self._templates: tuple[str, Templates] | None = None
 
     def build(self) -> BuildResult:
         """Build the whole site; raises SitegenError with every problem found."""
@@ -90,12 +109,18 @@ class Builder:
         problems = ProblemCollector()
         loaded = self._load(problems)
         result = self._render(loaded, problems)
+        self.render_cache.end_build()
         problems.raise_if_any(strict=bool(loaded.config.strict))
-        self.page_cache.save()
-        self.render_cache.save()
+        if self.persist_caches:
+            self.save_caches()
         changed = frozenset(p for p, data in result.files.items() if self._previous.get(p) != data)
         self._previous = result.files
         return replace(result, seconds=time.perf_counter() - started, changed_outputs=changed)
+
+    def save_caches(self) -> None:
+        """Write the parse and render caches (a failed write only costs speed next time)."""
+        self.page_cache.save()
+        self.render_cache.save()
 
     # ------------------------------------------------------------------ load
 
@@ -106,6 +131,11 @@ class Builder:
         loaded = _Loaded(config)
         files = discover(config.content_dir)
         for path in files.assets:
+            try:
+                _check_inside(path, self.root)
+            except SitegenError as error:
+                problems.add(error)
+                continue
             loaded.assets[path.relative_to(config.content_dir).as_posix()] = path
         datasets, data_problems = load_datasets(config.data_dir, self.root)
         loaded.datasets = datasets
@@ -116,7 +146,7 @@ class Builder:
         ):
             if isinstance(parsed_or_error, SitegenError):
                 problems.add(parsed_or_error)
-                loaded.broken.add(source_page.relative_to(self.root).as_posix())
+                loaded.broken.add(source_page.relative_to(config.content_dir).as_posix())
                 continue
             page = parsed_or_error
             if page.source.draft and not self.options.drafts:
@@ -129,12 +159,11 @@ class Builder:
     def _render(self, loaded: _Loaded, problems: ProblemCollector) -> BuildResult:
         config = loaded.config
         outputs = OutputSet()
-        pages_by_content = {_content_path(p.source.source): p for p in loaded.pages}
         charts, chart_files, chart_warnings = self._charts(loaded, problems)
         for problem in chart_warnings:
             problems.warn(problem)
 
-        static = _static_files(config.root)
+        static = _static_files(config.root, problems)
         asset_names = {rel: _hashed_name(rel, data) for rel, (data, _) in static.items()}
         for rel, (data, source) in static.items():
             outputs.add(asset_names[rel], data, source)
@@ -148,30 +177,22 @@ class Builder:
         for path, (data, source) in chart_files.items():
             outputs.add(path, data, source)
 
-        pages: list[Page] = []
-        inputs: dict[str, frozenset[str]] = {}
-        for page in loaded.pages:
-            try:
-                finished, read = self._finish_page(page, loaded, pages_by_content, charts)
-            except SitegenError as error:
-                problems.add(error)
-                continue
-            pages.append(finished)
-            inputs[finished.output_path] = read
-        nav = tuple(sorted(pages, key=lambda p: (p.url != "", p.weight, p.title.lower(), p.url)))
+        finished = self._finish_all(loaded, charts, problems)
+        nav = tuple(sorted((f.page for f in finished),
+                           key=lambda p: (p.url != "", p.weight, p.title.lower(), p.url)))
+        fingerprints = {f.page.source: f.fingerprint for f in finished}
         build_date = _build_date()
         view = SiteView(config, nav, MappingProxyType(loaded.datasets), asset_names, build_date)
-        templates = Templates(config)
+        templates = self._templates_for(config)
         site_key = fingerprint(
-            tree_fingerprint(templates.search_path), config, asset_names, build_date,
+            self._templates[0] if self._templates else "", config, asset_names, build_date,
             sorted((name, d.digest) for name, d in loaded.datasets.items()),
             [(p.source, p.title, p.url, p.date, p.description, p.weight, p.extra) for p in nav],
-            self.options.live_reload,
         )
         rendered = 0
         for page in nav:
             head = self._head_extra(page, charts)
-            key = fingerprint(site_key, page, head)
+            key = fingerprint(site_key, fingerprints[page.source], head)
             html_bytes = self.render_cache.get(page.output_path, key)
             if html_bytes is None:
                 try:
@@ -190,9 +211,18 @@ class Builder:
         problems.problems.extend(outputs.problems)
         return BuildResult(
             files=MappingProxyType(outputs.files), pages=nav,
-            warnings=tuple(problems.warnings), inputs=MappingProxyType(inputs),
+            warnings=tuple(problems.warnings),
+            inputs=MappingProxyType({f.page.output_path: f.read for f in finished}),
             seconds=0.0, rendered=rendered,
         )
+
+    def _templates_for(self, config: Config) -> Templates:
+        """One Jinja environment while the templates and settings stay the same."""
+        folders = [config.root / "templates", theme_root() / "templates"]
+        key = fingerprint(tree_fingerprint(folders), config)
+        if self._templates is None or self._templates[0] != key:
+            self._templates = (key, Templates(config))
+        return self._templates[1]
 
     def _charts(
         self, loaded: _Loaded, problems: ProblemCollector
@@ -210,9 +240,11 @@ class Builder:
         for page, index, fence in blocks:
             line = fence.line + page.source.body_line - 1
             try:
-                text = _resolve_in_text(fence.text, loaded.datasets, page.source.source, line)
+                text = resolve_in_text(fence.text, loaded.datasets)
             except SitegenError as error:
-                problems.add(error)
+                problems.problems.extend(
+                    replace(p, path=page.source.source, line=line + (p.line or 1))
+                    for p in error.problems)
                 continue
             chart_blocks.append(chart_room.ChartBlock(page.source.source, index, text, line))
         cache = chart_room.ChartCache(loaded.config.cache_dir)
@@ -227,43 +259,94 @@ class Builder:
         problems.problems.extend(errors)
         return dict(results), files, [p for p in chart_problems if p.severity == "warning"]
 
+    def _finish_all(
+        self, loaded: _Loaded, charts: Mapping[tuple[str, int], Any],
+        problems: ProblemCollector,
+    ) -> list[_Finished]:
+        """Every page resolved, reusing last build's result when nothing it reads changed."""
+        targets = {_content_path(p.source.source): self._target(p) for p in loaded.pages}
+        site_key = fingerprint(
+            loaded.config, sorted(targets.items()), sorted(loaded.assets), sorted(loaded.broken),
+            sorted((name, d.digest) for name, d in loaded.datasets.items()),
+        )
+        finished: list[_Finished] = []
+        fresh: dict[str, _Finished] = {}
+        for page in loaded.pages:
+            figures = [
+                chart.figure_html(root_prefix(page.source.url)) if chart is not None else ""
+                for chart in (charts.get((page.source.source, i))
+                              for i in range(len(page.parsed.fences)))
+            ]
+            key = fingerprint(site_key, page.source.source, page.source.digest, figures)
+            done = self._finished.get(page.source.source)
+            if done is None or done.key != key:
+                try:
+                    done = self._finish_page(page, loaded, targets, charts, figures, key)
+                except SitegenError as error:
+                    problems.add(error)
+                    continue
+            fresh[page.source.source] = done
+            finished.append(done)
+        self._finished = fresh
+        return finished
+
+    def _target(self, page: LoadedPage) -> LinkTarget:
+        key = (page.source.source, page.source.digest)
+        target = self._targets.get(key)
+        if target is None:
+            parsed = page.parsed
+            target = LinkTarget(
+                page.source.source, page.source.url,
+                anchors_of(parsed.html, parsed.heading_ids, len(parsed.fences)),
+                tuple(entry for entry in sorted(parsed.heading_ids)),
+            )
+            self._targets[key] = target
+        return target
+
     def _finish_page(
         self,
         loaded_page: LoadedPage,
         loaded: _Loaded,
-        pages_by_content: Mapping[str, LoadedPage],
+        targets: Mapping[str, LinkTarget],
         charts: Mapping[tuple[str, int], Any],
-    ) -> tuple[Page, frozenset[str]]:
+        figures: list[str],
+        key: str,
+    ) -> _Finished:
         """Resolve a parsed page's placeholders: values, links and charts."""
         source, parsed = loaded_page.source, loaded_page.parsed
         offset = source.body_line - 1
         read: set[str] = {source.source}
         errors: list[Problem] = []
         prefix = root_prefix(source.url)
+        here = _content_path(source.source)
+
+        def place(error: SitegenError, ref: Reference) -> None:
+            errors.extend(replace(p, path=source.source, line=ref.line + offset,
+                                  column=ref.column) for p in error.problems)
+
         values: list[str] = []
         for ref in parsed.expressions:
+            name = ref.text.split(".", 1)[0].strip()
             try:
                 values.append(_escape(resolve_expression(ref.text, loaded.datasets)))
-                read.add(loaded.datasets[ref.text.split(".", 1)[0]].path)
+                read.add(loaded.datasets[name].path)
             except SitegenError as error:
-                if f"data:{ref.text.split('.', 1)[0].strip()}" not in loaded.broken:
-                    errors.extend(replace(p, path=source.source, line=ref.line + offset,
-                                          column=ref.column) for p in error.problems)
+                if f"data:{name}" not in loaded.broken:
+                    place(error, ref)
                 values.append("")
         links: list[str] = []
         for ref in parsed.links:
             try:
-                target, depends_on = _resolve_link(ref.text, source, loaded, pages_by_content)
-                links.append(_escape(target))
-                read.update(depends_on)
+                url, depends_on = resolve_link(ref.text, here, prefix, targets,
+                                               loaded.assets, loaded.broken)
             except SitegenError as error:
-                errors.extend(replace(p, path=source.source, line=ref.line + offset,
-                                      column=ref.column) for p in error.problems)
-                links.append("")
-        figures: list[str] = []
+                place(error, ref)
+                url, depends_on = "", None
+            links.append(_escape(url))
+            if depends_on:
+                read.add(depends_on)
         for index in range(len(parsed.fences)):
             chart = charts.get((source.source, index))
-            figures.append(chart.figure_html(prefix) if chart is not None else "")
             if chart is not None:
                 read.update(chart.inputs)
         if errors:
@@ -282,7 +365,7 @@ class Builder:
             weight=source.weight, content=content, toc=parsed.toc, has_charts=has_charts,
             social_image=social, extra=source.extra,
         )
-        return page, frozenset(read)
+        return _Finished(key, page, frozenset(read), fingerprint(page))
 
     def _head_extra(self, page: Page, charts: Mapping[tuple[str, int], Any]) -> str:
         parts = []
@@ -337,102 +420,8 @@ def _read_and_parse(path: Path, root: Path, typographer: bool) -> LoadedPage:
     return LoadedPage(source, parsed)
 
 
-_TEXT_EXPRESSION = re.compile(r"(?<!\\)\{\{(.*?)\}\}")
-
-
-def _resolve_in_text(
-    text: str, datasets: Mapping[str, Dataset], source: str, fence_line: int
-) -> str:
-    """Values from data inside a chart block's text (titles, captions, alt text)."""
-    problems: list[Problem] = []
-
-    def value(match: re.Match[str]) -> str:
-        try:
-            return resolve_expression(match.group(1).strip(), datasets)
-        except SitegenError as error:
-            before = text[: match.start()]
-            line = fence_line + 1 + before.count("\n")
-            column = match.start() - (before.rfind("\n") + 1) + 1
-            problems.extend(replace(p, path=source, line=line, column=column)
-                            for p in error.problems)
-            return ""
-
-    resolved = _TEXT_EXPRESSION.sub(value, text)
-    if problems:
-        raise SitegenError(problems=problems)
-    return resolved
-
-
 def _content_path(source: str) -> str:
     return source.split("/", 1)[1] if source.startswith("content/") else source
-
-
-def _resolve_link(
-    href: str, page: SourcePage, loaded: _Loaded, pages: Mapping[str, LoadedPage],
-) -> tuple[str, set[str]]:
-    """The page-relative URL a source-file link points at, checked against pages and headings."""
-    path_part, _, fragment = href.partition("#")
-    path_part = path_part.split("?", 1)[0]
-    here = _content_path(page.source)
-    if not path_part:
-        own = pages.get(here)
-        if fragment and own is not None and fragment not in _anchors(own):
-            raise SitegenError(f"link to a missing heading '#{fragment}' on this page",
-                               hint=_heading_hint(own))
-        return href, set()
-    from urllib.parse import unquote
-
-    target = _normalise(PurePosixPath(here).parent / unquote(path_part))
-    if target is None:
-        raise SitegenError(f"link '{href}' points outside content/")
-    candidates = [target]
-    if path_part.endswith("/") or not PurePosixPath(target).suffix:
-        stem = target.rstrip("/")
-        candidates += [f"{stem}.md", f"{stem}/index.md"] if stem else ["index.md"]
-    for candidate in candidates:
-        linked = pages.get(candidate)
-        if linked is not None:
-            if fragment and fragment not in _anchors(linked):
-                raise SitegenError(
-                    f"link to a missing heading '#{fragment}' in {linked.source.source}",
-                    hint=_heading_hint(linked),
-                )
-            url = root_prefix(page.url) + linked.source.url
-            return (url or "./") + (f"#{fragment}" if fragment else ""), {linked.source.source}
-        if f"content/{candidate}" in loaded.broken:
-            return "", set()  # its own error is reported; a second one would mislead
-        if candidate in loaded.assets:
-            return root_prefix(page.url) + candidate + (f"#{fragment}" if fragment else ""), set()
-    raise SitegenError(
-        f"link to a missing page or file '{path_part}'",
-        hint="link to a page by its source file, relative to this one (for example ../costs.md)",
-    )
-
-
-def _normalise(path: PurePosixPath) -> str | None:
-    parts: list[str] = []
-    for part in path.parts:
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if not parts:
-                return None
-            parts.pop()
-        else:
-            parts.append(part)
-    return "/".join(parts)
-
-
-def _anchors(page: LoadedPage) -> frozenset[str]:
-    ids = set(page.parsed.heading_ids)
-    ids.update(re.findall(r'\sid="([^"]+)"', page.parsed.html))
-    ids.update(f"chart-{i + 1}" for i in range(len(page.parsed.fences)))
-    return frozenset(ids)
-
-
-def _heading_hint(page: LoadedPage) -> str:
-    ids = sorted(page.parsed.heading_ids)
-    return "headings there: " + (", ".join(f"#{i}" for i in ids[:15]) or "none")
 
 
 def _escape(text: str) -> str:
@@ -441,7 +430,7 @@ def _escape(text: str) -> str:
     return str(escape(text))
 
 
-def _static_files(root: Path) -> dict[str, tuple[bytes, str]]:
+def _static_files(root: Path, problems: ProblemCollector) -> dict[str, tuple[bytes, str]]:
     """Theme static files, overridden file by file by the site's own static/."""
     found: dict[str, tuple[bytes, str]] = {}
     for base, label in ((theme_root() / "static", "(theme) static"), (root / "static", "static")):
@@ -449,9 +438,26 @@ def _static_files(root: Path) -> dict[str, tuple[bytes, str]]:
             continue
         for path in sorted(base.rglob("*")):
             if path.is_file() and not path.name.startswith("."):
+                if label == "static":
+                    try:
+                        _check_inside(path, root)
+                    except SitegenError as error:
+                        problems.add(error)
+                        continue
                 rel = path.relative_to(base).as_posix()
                 found[rel] = (path.read_bytes(), f"{label}/{rel}")
     return found
+
+
+def _check_inside(path: Path, root: Path) -> None:
+    """A symlink that leads out of the site would publish a file the writer never meant to."""
+    resolved = path.resolve()
+    if not resolved.is_relative_to(root):
+        relative = path.relative_to(root).as_posix()
+        raise SitegenError(
+            f"{relative} is a link to {resolved}, outside the site", relative, None, None,
+            "copy the file into the site instead of linking to it",
+        )
 
 
 def _hashed_name(relative: str, data: bytes) -> str:
@@ -467,9 +473,3 @@ def _build_date() -> dt.datetime | None:
     if not epoch or not epoch.strip().isdigit():
         return None
     return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
-
-
-def changed_inputs(result: BuildResult, changed: Iterable[str]) -> set[str]:
-    """Outputs that read any of the changed inputs (site-root-relative paths)."""
-    changed_set = set(changed)
-    return {output for output, read in result.inputs.items() if read & changed_set}

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sitegen import __version__
+from sitegen.cachefile import load_cache, save_cache
 from sitegen.errors import SitegenError
 
 PARALLEL_THRESHOLD = 48
@@ -23,11 +22,15 @@ CHUNK = 32
 
 
 class PageCache:
-    """{source path: (key, parsed page)} kept in one pickle under .sitegen-cache/."""
+    """{source path: (content key, file stamp, parsed page)}, in one pickle under .sitegen-cache/.
+
+    A file whose size, modification time (ns) and inode are unchanged is not read again; any
+    other file is read and its bytes hashed, and parsed only when the hash changed.
+    """
 
     def __init__(self, file: Path) -> None:
         self.file = file
-        self.entries: dict[str, tuple[str, Any]] = {}
+        self.entries: dict[str, tuple[str, tuple[int, int, int, bool], Any]] = {}
         self.loaded = False
         self.dirty = False
 
@@ -46,17 +49,24 @@ class PageCache:
         for path in paths:
             relative = path.relative_to(root).as_posix()
             live.add(relative)
-            key = _key(path.read_bytes(), typographer)
             cached = self.entries.get(relative)
+            stamp = _stamp(path, typographer)
+            if cached is not None and cached[1] == stamp:
+                results[path] = cached[2]  # same size, mtime and inode: not even read
+                continue
+            key = _key(path.read_bytes(), typographer)
             if cached is not None and cached[0] == key:
-                results[path] = cached[1]
+                results[path] = cached[2]
+                self.entries[relative] = (key, stamp, cached[2])
+                self.dirty = True
             else:
                 missing.append((path, key))
         for (path, key), outcome in zip(missing, _parse_all([p for p, _ in missing], root,
                                                              typographer, parse)):
             results[path] = outcome
             if not isinstance(outcome, SitegenError):
-                self.entries[path.relative_to(root).as_posix()] = (key, outcome)
+                self.entries[path.relative_to(root).as_posix()] = (
+                    key, _stamp(path, typographer), outcome)
                 self.dirty = True
         for stale in set(self.entries) - live:
             del self.entries[stale]
@@ -65,31 +75,20 @@ class PageCache:
             yield path, results[path]
 
     def save(self) -> None:
-        """Write the cache if it changed (a failed write only costs speed next time)."""
-        if not self.dirty:
-            return
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.file.with_suffix(f".tmp{os.getpid()}")
-            with open(temporary, "wb") as handle:
-                pickle.dump((__version__, self.entries), handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.file)
+        """Write the cache if it changed."""
+        if self.dirty:
+            save_cache(self.file, self.entries)
             self.dirty = False
-        except OSError:
-            pass
 
     def _read(self) -> None:
-        if self.loaded:
-            return
-        self.loaded = True
-        try:
-            with open(self.file, "rb") as handle:
-                version, entries = pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError,
-                ImportError, TypeError):
-            return
-        if version == __version__ and isinstance(entries, dict):
-            self.entries = entries
+        if not self.loaded:
+            self.loaded = True
+            self.entries = load_cache(self.file)
+
+
+def _stamp(path: Path, typographer: bool) -> tuple[int, int, int, bool]:
+    status = path.stat()
+    return (status.st_size, status.st_mtime_ns, status.st_ino, typographer)
 
 
 def _key(raw: bytes, typographer: bool) -> str:

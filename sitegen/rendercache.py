@@ -9,13 +9,12 @@ the key includes more, never less.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from sitegen import __version__
+from sitegen.cachefile import code_fingerprint, load_cache, save_cache
 
 
 class RenderCache:
@@ -23,9 +22,9 @@ class RenderCache:
 
     def __init__(self, file: Path) -> None:
         self.file = file
-        self.entries: dict[str, tuple[str, bytes]] = {}
+        self.entries: dict[str, tuple[str, bytes]] = load_cache(file)
         self.fresh: dict[str, tuple[str, bytes]] = {}
-        self._read()
+        self.dirty = False
 
     def get(self, output: str, key: str) -> bytes | None:
         """The bytes rendered last time for this output under this key, if any."""
@@ -39,35 +38,22 @@ class RenderCache:
         """Remember what an output rendered to under a key."""
         self.fresh[output] = (key, data)
 
-    def save(self) -> None:
-        """Keep only this build's entries; write them if anything changed."""
-        changed = self.fresh != self.entries
+    def end_build(self) -> None:
+        """Keep only what this build used (outputs that went away are dropped)."""
+        if self.fresh != self.entries:
+            self.dirty = True
         self.entries, self.fresh = self.fresh, {}
-        if not changed:
-            return
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.file.with_suffix(f".tmp{os.getpid()}")
-            with open(temporary, "wb") as handle:
-                pickle.dump((__version__, self.entries), handle, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(temporary, self.file)
-        except OSError:
-            pass
 
-    def _read(self) -> None:
-        try:
-            with open(self.file, "rb") as handle:
-                version, entries = pickle.load(handle)
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError,
-                ImportError, TypeError):
-            return
-        if version == __version__ and isinstance(entries, dict):
-            self.entries = entries
+    def save(self) -> None:
+        """Write the entries if they changed since the last save."""
+        if self.dirty:
+            save_cache(self.file, self.entries)
+            self.dirty = False
 
 
 def fingerprint(*parts: Any) -> str:
     """A stable hash of picklable values (dataclasses, tuples, strings, bytes)."""
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(code_fingerprint().encode())
     for part in parts:
         digest.update(part if isinstance(part, bytes) else pickle.dumps(part, protocol=4))
     return digest.hexdigest()

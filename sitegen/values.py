@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 
 from sitegen.data import Dataset, Value
 from sitegen.errors import SitegenError
@@ -61,6 +62,32 @@ def resolve_expression(text: str, datasets: Mapping[str, Dataset]) -> str:
             hint="fill in the value in the data file, or refer to another column",
         )
     return format_value(value, match.group("format") or "", match.group("argument"))
+
+
+_TEXT_EXPRESSION = re.compile(r"(?<!\\)\{\{(.*?)\}\}")
+
+
+def resolve_in_text(text: str, datasets: Mapping[str, Dataset]) -> str:
+    """Every `{{ ... }}` in a text replaced by its value (chart titles, captions, alt text).
+
+    Problems carry the line and column within text (1-based), for the caller to shift.
+    """
+    problems = []
+
+    def value(match: re.Match[str]) -> str:
+        try:
+            return resolve_expression(match.group(1).strip(), datasets)
+        except SitegenError as error:
+            before = text[: match.start()]
+            line = 1 + before.count("\n")
+            column = match.start() - (before.rfind("\n") + 1) + 1
+            problems.extend(replace(p, line=line, column=column) for p in error.problems)
+            return ""
+
+    resolved = _TEXT_EXPRESSION.sub(value, text)
+    if problems:
+        raise SitegenError(problems=problems)
+    return resolved
 
 
 def _sample(values: object) -> str:

@@ -1,0 +1,49 @@
+"""Caches on disk: one pickle per cache under `.sitegen-cache/`, valid for one version of the code.
+
+A cache written by other code (an upgrade, or a change while developing sitegen itself) is
+ignored rather than trusted, and a cache that cannot be read or written only costs speed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+
+@lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """A hash of sitegen's own source, so caches never outlive the code that wrote them."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parent
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def load_cache(file: Path) -> dict[str, Any]:
+    """The entries saved by this code, or an empty dict."""
+    try:
+        with open(file, "rb") as handle:
+            version, entries = pickle.load(handle)
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, AttributeError,
+            ImportError, TypeError, IndexError):
+        return {}
+    if version != code_fingerprint() or not isinstance(entries, dict):
+        return {}
+    return entries
+
+
+def save_cache(file: Path, entries: dict[str, Any]) -> None:
+    """Write entries atomically (a temporary file renamed over the old one)."""
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        temporary = file.with_suffix(f".tmp{os.getpid()}")
+        with open(temporary, "wb") as handle:
+            pickle.dump((code_fingerprint(), entries), handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(temporary, file)
+    except OSError:
+        pass
