@@ -291,7 +291,8 @@ class Server:
         self.log = log or _print
         self.changes = Changes() if debounce is None else Changes(debounce=debounce)
         self.site = LiveSite(self.changes)
-        self.builder = builder or Builder(self.root, options)
+        # Caches go to disk when the server stops, not after every rebuild.
+        self.builder = builder or Builder(self.root, options, persist_caches=False)
         self.httpd: _HTTPServer | None = None
         self.watcher: SiteWatcher | None = None
         self._threads: list[threading.Thread] = []
@@ -335,6 +336,7 @@ class Server:
             self.httpd.server_close()
         for thread in self._threads:
             thread.join(timeout=5)  # a build in progress is a daemon: it cannot hold exit
+        self.builder.save_caches()
 
     def __enter__(self) -> Server:
         self.start()

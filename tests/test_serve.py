@@ -256,6 +256,9 @@ class GatedBuilder:
         assert self.gate.wait(WAIT)
         return result
 
+    def save_caches(self) -> None:
+        self.real.save_caches()
+
 
 def test_a_change_during_a_build_is_never_served_stale(serve_site, make_site) -> None:
     site = make_site(BASIC)
