@@ -277,7 +277,7 @@ def _resolve_data(
     for key, value in node.items():
         here = path + (key,)
         if key == "data" and isinstance(value, str):
-            refs[value] = _dataset(value, here, block, places, datasets, data_dir)
+            refs[value] = _dataset(value, here, block, places, datasets, data_dir, root)
             out[key] = {"name": value}
         elif key == "data" and isinstance(value, dict) and isinstance(value.get("name"), str) \
                 and value["name"] in datasets:
@@ -292,14 +292,14 @@ def _resolve_data(
 
 
 def _dataset(name: str, path: Path_, block: ChartBlock, places: Places,
-             datasets: Mapping[str, Dataset], data_dir: Path) -> Dataset:
+             datasets: Mapping[str, Dataset], data_dir: Path, root: Path) -> Dataset:
     if name in datasets:
         return datasets[name]
     broken = sorted(p for p in data_dir.rglob(f"{name}.*") if p.is_file()) \
         if data_dir.is_dir() else []
     if broken:
         message = (f"the dataset '{name}' could not be loaded "
-                   f"(see the error reported for {broken[0].name})")
+                   f"(see the error reported for {_shown(broken[0], root)})")
         hint = "fix the data file; the chart is built once it loads"
     else:
         known = ", ".join(sorted(datasets)) or "none"
@@ -307,6 +307,13 @@ def _dataset(name: str, path: Path_, block: ChartBlock, places: Places,
         hint = did_you_mean(name, datasets) or \
             f"add content/data/{name}.csv (or .json, .yaml, .toml), or fix the name"
     raise ChartProblem(Problem(message, block.page, places.line(path), None, hint))
+
+
+def _shown(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.name
 
 
 def _data_url(value: dict[str, Any], path: Path_, block: ChartBlock, places: Places,

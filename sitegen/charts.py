@@ -131,7 +131,6 @@ class RenderedChart:
     spec_json: str
     tables_html: str
     downloads: tuple[Download, ...]
-    extra_files: tuple[tuple[str, bytes], ...]
     inputs: frozenset[str]
     png_spec_json: str
     key: str
@@ -140,9 +139,7 @@ class RenderedChart:
     @property
     def files(self) -> Mapping[str, bytes]:
         """Site path -> bytes of the files this chart publishes (its CSVs, its data URLs)."""
-        files = {d.site_path: d.content for d in self.downloads}
-        files.update(self.extra_files)
-        return MappingProxyType(files)
+        return MappingProxyType({d.site_path: d.content for d in self.downloads})
 
     def figure_html(self, root_prefix: str) -> str:
         """The whole <figure class="chart">, with URLs relative to a page at root_prefix."""
@@ -150,7 +147,7 @@ class RenderedChart:
         spec = self.spec_json.replace(ROOT_TOKEN, root_prefix)
         kind = ""
         if self.kind:
-            kind = (f' <span class="chart-kind chart-kind-{self.kind}">'
+            kind = (f'{" " if self.title else ""}<span class="chart-kind chart-kind-{self.kind}">'
                     f"{KIND_LABELS[self.kind]}</span>")
         parts = [
             f'<figure class="chart" id="{self.figure_id}"'
@@ -457,17 +454,20 @@ def _rendered(block: ChartBlock, key: str, entry: Mapping[str, Any], files: Mapp
               cache: ChartCache | None) -> RenderedChart:
     figure_id = entry["figure_id"] or f"chart-{block.index + 1}"
     base = _page_stem(block.page)
-    csvs = entry["csvs"]
+    csvs, data_files = entry["csvs"], entry["data_files"]
+    one = len(csvs) + len(data_files) == 1
     downloads = tuple(
-        Download("Download the data (CSV)" if len(csvs) == 1 else f"Download {name}.csv",
+        Download("Download the data (CSV)" if one else f"Download {name}.csv",
                  f"charts/{base}/{figure_id}-{name}.csv", text.encode())
-        for name, text in csvs)
+        for name, text in csvs) + tuple(
+        Download("Download the data" if one else f"Download {Path(source).name}", site_path,
+                 files[source])
+        for site_path, source in data_files)
     return RenderedChart(
         page=block.page, index=block.index, figure_id=figure_id, title=entry["title"],
         subtitle=entry["subtitle"], description=entry["description"], caption=entry["caption"],
         kind=entry["kind"], source_html=entry["source_html"], svg=entry["svg"],
         spec_json=entry["spec_json"], tables_html=entry["tables_html"], downloads=downloads,
-        extra_files=tuple((site_path, files[source]) for site_path, source in entry["data_files"]),
         inputs=frozenset(entry["inputs"]), png_spec_json=entry["png_spec_json"], key=key,
         cache=cache,
     )

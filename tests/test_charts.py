@@ -459,9 +459,11 @@ def test_relative_data_url_is_published_and_fetched_under_the_page_prefix(site):
     text = ("data: {url: content/data/extra/points.csv}\ndescription: d\nkind: claim\n"
             "mark: point\nencoding:\n  x: x:Q\n  y: y:Q\n")
     chart, _ = one(root, text)
-    (path, content), = chart.extra_files
+    (path, content), = chart.files.items()
     assert re.fullmatch(r"charts/files/points\.[0-9a-f]{10}\.csv", path)
-    assert content == b"x,y\n1,2\n3,4\n" and chart.files[path] == content
+    assert content == b"x,y\n1,2\n3,4\n"
+    assert f'<a class="chart-download" href="../../{path}" download>Download the data</a>' in \
+        chart.figure_html("../../")
     html = chart.figure_html("../../")
     spec = json.loads(re.search(r'class="chart-spec">(.*?)</script>', html).group(1))
     assert spec["data"] == {"url": f"../../{path}", "format": {"type": "csv"}}

@@ -1,0 +1,140 @@
+/* sitegen chart runtime: swaps each figure.chart's static SVG for an interactive vega-embed
+ * chart once the figure nears the viewport, and re-embeds when the page's theme changes.
+ * The vega bundle (named by this script's data-vega-bundle attribute) is loaded on first need.
+ * Without JavaScript, or if anything fails, the static SVG stays. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var bundleUrl = script && script.getAttribute("data-vega-bundle");
+  var bundle = null;
+  var live = new Map(); // figure -> {view, theme}
+
+  function loadBundle() {
+    if (window.vegaEmbed) return Promise.resolve();
+    if (!bundle) {
+      bundle = new Promise(function (resolve, reject) {
+        var tag = document.createElement("script");
+        tag.src = bundleUrl;
+        tag.async = true;
+        tag.onload = function () { resolve(); };
+        tag.onerror = function () { reject(new Error("cannot load the chart runtime " + bundleUrl)); };
+        document.head.appendChild(tag);
+      });
+    }
+    return bundle;
+  }
+
+  function currentTheme() {
+    var chosen = document.documentElement.getAttribute("data-theme");
+    if (chosen === "dark" || chosen === "light") return chosen;
+    return window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)").matches
+      ? "dark" : "light";
+  }
+
+  function options(theme, figure) {
+    var opts = {
+      mode: "vega-lite",
+      renderer: "svg",
+      actions: false,
+      config: { background: "transparent" },
+      tooltip: { theme: theme === "dark" ? "dark" : "light" },
+      downloadFileName: figure.id || "chart"
+    };
+    if (theme === "dark") opts.theme = "dark";
+    return opts;
+  }
+
+  function embed(figure, theme) {
+    var source = figure.querySelector("script.chart-spec");
+    var slot = figure.querySelector(".chart-interactive");
+    if (!source || !slot) return Promise.resolve();
+    var spec = JSON.parse(source.textContent);
+    // Draw into a fresh slot, then swap it in: no flash of an empty chart.
+    var fresh = document.createElement("div");
+    fresh.className = "chart-interactive";
+    fresh.setAttribute("data-chart-theme", theme);
+    slot.after(fresh);
+    return window.vegaEmbed(fresh, spec, options(theme, figure)).then(function (result) {
+      var previous = live.get(figure);
+      if (previous) previous.view.finalize();
+      slot.remove();
+      live.set(figure, { view: result.view, theme: theme });
+      figure.classList.add("chart-live", "is-interactive");
+    }, function (error) {
+      fresh.remove();
+      throw error;
+    });
+  }
+
+  function show(figure) {
+    return loadBundle().then(function () {
+      return embed(figure, currentTheme());
+    }).catch(function (error) {
+      figure.classList.add("chart-failed");
+      console.error("sitegen: chart #" + figure.id + " stays static:", error);
+    });
+  }
+
+  function retheme(theme) {
+    live.forEach(function (state, figure) {
+      if (state.theme !== theme) {
+        embed(figure, theme).catch(function (error) {
+          console.error("sitegen: chart #" + figure.id + " cannot switch theme:", error);
+        });
+      }
+    });
+  }
+
+  // Views of figures no longer in the page (replaced by live reload) are let go.
+  function forgetDetached() {
+    live.forEach(function (state, figure) {
+      if (!figure.isConnected) {
+        state.view.finalize();
+        live.delete(figure);
+      }
+    });
+  }
+
+  var observer = null;
+  function watch(figure) {
+    forgetDetached();
+    if (!bundleUrl) return;
+    if (!observer && "IntersectionObserver" in window) {
+      observer = new IntersectionObserver(function (entries) {
+        entries.forEach(function (entry) {
+          if (entry.isIntersecting) {
+            observer.unobserve(entry.target);
+            show(entry.target);
+          }
+        });
+      }, { rootMargin: "300px 0px" });
+    }
+    if (observer) observer.observe(figure);
+    else show(figure);
+  }
+
+  // The dev server's live reload swaps changed figures in and asks for them to be embedded.
+  var api = (window.sitegen = window.sitegen || {});
+  api.charts = { embed: watch, theme: currentTheme };
+
+  function start() {
+    var figures = Array.prototype.slice.call(document.querySelectorAll("figure.chart"));
+    if (!figures.length || !bundleUrl) return;
+    figures.forEach(watch);
+    document.addEventListener("sitegen:themechange", function (event) {
+      var wanted = event.detail && event.detail.theme;
+      retheme(wanted === "dark" || wanted === "light" ? wanted : currentTheme());
+    });
+    if (window.matchMedia) {
+      var query = window.matchMedia("(prefers-color-scheme: dark)");
+      var follow = function () {
+        if (!document.documentElement.hasAttribute("data-theme")) retheme(currentTheme());
+      };
+      if (query.addEventListener) query.addEventListener("change", follow);
+      else if (query.addListener) query.addListener(follow);
+    }
+  }
+
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+})();

@@ -1,0 +1,1 @@
+vega bundle, over 500 kB

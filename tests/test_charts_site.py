@@ -1,0 +1,131 @@
+"""Charts through the whole build: a golden site, --strict, and warm rebuilds.
+
+The golden site `tests/charts_golden/site/` is built with `build_site` and each page's chart
+figures (plus the chart tags in its <head>) and every published chart file (CSV downloads,
+data files, the embed script and stylesheet; not the 900 kB vega bundle, only its name) are
+compared with `tests/charts_golden/expected/`. Only the charts' part of the pages is compared,
+so a theme change does not touch this golden site. On a mismatch the actual files go to
+`tests/charts_golden/_actual/` (gitignored) and the test shows the first difference. After an
+intended change (or an Altair or vl-convert upgrade), regenerate and review the diff:
+
+    SITEGEN_REGENERATE=1 python -m pytest tests/test_charts_site.py
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import run_sitegen, write_files
+from sitegen.build import BuildOptions, build_site
+
+HERE = Path(__file__).resolve().parent / "charts_golden"
+REGENERATE = os.environ.get("SITEGEN_REGENERATE") == "1"
+FIGURE = re.compile(r'<figure class="chart".*?</figure>', re.S)
+HEAD_TAGS = re.compile(r'<(?:link|script)[^>]*sitegen-charts[^>]*>(?:</script>)?')
+
+
+def chart_parts(out: Path) -> dict[str, str]:
+    """The chart-owned part of a built site, as {name: text}."""
+    parts: dict[str, str] = {}
+    for page in sorted(out.rglob("*.html")):
+        html = page.read_text(encoding="utf-8")
+        figures = FIGURE.findall(html)
+        if figures:
+            name = page.relative_to(out).as_posix() + ".charts.html"
+            parts[name] = "\n".join(HEAD_TAGS.findall(html) + figures) + "\n"
+    for path in sorted((out / "charts").rglob("*")):
+        if not path.is_file():
+            continue
+        name = path.relative_to(out).as_posix()
+        parts[name] = (f"vega bundle, {len(path.read_bytes()) > 500_000 and 'over' or 'UNDER'} "
+                       "500 kB\n" if name.startswith("charts/vega.")
+                       else path.read_text(encoding="utf-8"))
+    return parts
+
+
+def test_golden_chart_site_builds_the_expected_charts(tmp_path, monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    site = tmp_path / "site"
+    shutil.copytree(HERE / "site", site, ignore=shutil.ignore_patterns("_site", ".sitegen-cache"))
+    result = build_site(site, tmp_path / "out", BuildOptions())
+    assert not [w for w in result.warnings], result.warnings
+    actual = chart_parts(tmp_path / "out")
+    expected_dir = HERE / "expected"
+    if REGENERATE:
+        shutil.rmtree(expected_dir, ignore_errors=True)
+        write_files(expected_dir, actual)
+        return
+    expected = {p.relative_to(expected_dir).as_posix(): p.read_text(encoding="utf-8")
+                for p in sorted(expected_dir.rglob("*")) if p.is_file()}
+    actual_dir = HERE / "_actual"
+    shutil.rmtree(actual_dir, ignore_errors=True)
+    if actual == expected:
+        return
+    write_files(actual_dir, actual)
+    for name in sorted(set(actual) | set(expected)):
+        if actual.get(name) != expected.get(name):
+            diff = "\n".join(list(difflib.unified_diff(
+                (expected.get(name) or "").splitlines(), (actual.get(name) or "").splitlines(),
+                f"expected/{name}", f"actual/{name}", lineterm="", n=1))[:60])
+            pytest.fail(f"chart golden site differs in {name} (actual files in "
+                        f"tests/charts_golden/_actual/; if intended, regenerate with "
+                        f"SITEGEN_REGENERATE=1)\n{diff}", pytrace=False)
+
+
+def test_golden_chart_site_holds_what_the_issue_asks(tmp_path):
+    site = tmp_path / "site"
+    shutil.copytree(HERE / "site", site, ignore=shutil.ignore_patterns("_site", ".sitegen-cache"))
+    build_site(site, tmp_path / "out", BuildOptions())
+    home = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    deep = (tmp_path / "out" / "guide" / "deep" / "index.html").read_text(encoding="utf-8")
+    assert home.count('<figure class="chart"') == 2 and deep.count('<figure class="chart"') == 2
+    assert 'data-vega-bundle="charts/vega.' in home
+    assert 'data-vega-bundle="../../charts/vega.' in deep
+    assert "The third quarter is an estimate of $3.1bn." in home  # values in chart text
+    assert '<span class="chart-kind chart-kind-mixed">Mixed</span>' in home
+    assert '<p class="chart-subtitle">Billions of dollars</p>' in home
+    assert "https://cdn" not in home + deep
+    assert (tmp_path / "out" / "charts" / "guide" / "deep" / "points-points.csv").exists() is False
+    assert re.search(r'"url":"\.\./\.\./charts/files/points\.[0-9a-f]{10}\.csv"', deep)
+    pages_without_charts = [p for p in (tmp_path / "out").rglob("*.html")
+                            if '<figure class="chart"' not in p.read_text(encoding="utf-8")]
+    assert pages_without_charts
+    for page in pages_without_charts:
+        assert "sitegen-charts" not in page.read_text(encoding="utf-8")
+
+
+def test_a_chart_without_description_fails_the_build_only_with_strict(tmp_path):
+    files = {
+        "content/data/d.csv": "id,v\na,1\nb,2\n",
+        "content/index.md": "# Home\n\nText.\n\n```chart\ndata: d\nkind: reported\nmark: bar\n"
+                            "encoding:\n  x: id\n  y: v\n```\n",
+    }
+    root = write_files(tmp_path / "site", files)
+    relaxed = run_sitegen("build", cwd=root, timeout=300)
+    assert relaxed.returncode == 0, relaxed.stderr
+    assert "content/index.md:5: warning: the chart has no description" in \
+        relaxed.stdout + relaxed.stderr
+    strict = run_sitegen("build", "--strict", cwd=root, timeout=300)
+    assert strict.returncode == 1
+    assert "content/index.md:5: error: the chart has no description" in strict.stderr
+
+
+def test_a_warm_rebuild_renders_no_chart_and_gives_the_same_site(tmp_path):
+    root = tmp_path / "site"
+    shutil.copytree(HERE / "site", root, ignore=shutil.ignore_patterns("_site", ".sitegen-cache"))
+    assert run_sitegen("build", cwd=root, timeout=300).returncode == 0
+    entries = {p: p.stat().st_mtime_ns for p in (root / ".sitegen-cache" / "charts").iterdir()}
+    first = {p.relative_to(root / "_site"): p.read_bytes()
+             for p in sorted((root / "_site").rglob("*")) if p.is_file()}
+    assert run_sitegen("build", cwd=root, timeout=300).returncode == 0
+    assert {p: p.stat().st_mtime_ns for p in (root / ".sitegen-cache" / "charts").iterdir()} \
+        == entries
+    second = {p.relative_to(root / "_site"): p.read_bytes()
+              for p in sorted((root / "_site").rglob("*")) if p.is_file()}
+    assert first == second
