@@ -11,7 +11,7 @@ import datetime as dt
 import hashlib
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
@@ -23,7 +23,8 @@ from sitegen.data import Dataset, load_datasets
 from sitegen.errors import Problem, ProblemCollector, SitegenError
 from sitegen.links import LinkTarget, anchors_of, resolve_link
 from sitegen.markdown import PLACEHOLDER, ParsedMarkdown, Reference, parse_markdown
-from sitegen.output import FeedEntry, OutputSet, atom_feed, sitemap_xml
+from sitegen.feeds import FeedEntry, atom_feed, sitemap_xml
+from sitegen.output import OutputSet
 from sitegen.pagecache import PageCache
 from sitegen.rendercache import RenderCache, fingerprint, tree_fingerprint
 from sitegen.render import DEFAULT_TEMPLATE, HOME_TEMPLATE, Page, SiteView, Templates
@@ -103,12 +104,16 @@ class Builder:
         self._targets: dict[tuple[str, str], LinkTarget] = {}
         self._templates: tuple[str, Templates] | None = None
 
-    def build(self) -> BuildResult:
-        """Build the whole site; raises SitegenError with every problem found."""
+    def build(self, sink: Callable[[str, bytes], None] | None = None) -> BuildResult:
+        """Build the whole site; raises SitegenError with every problem found.
+
+        sink, when given, is handed each output as soon as it exists (a streaming writer);
+        the result still holds every file.
+        """
         started = time.perf_counter()
         problems = ProblemCollector()
         loaded = self._load(problems)
-        result = self._render(loaded, problems)
+        result = self._render(loaded, problems, sink)
         self.render_cache.end_build()
         problems.raise_if_any(strict=bool(loaded.config.strict))
         if self.persist_caches:
@@ -156,9 +161,16 @@ class Builder:
 
     # ------------------------------------------------------------------ render
 
-    def _render(self, loaded: _Loaded, problems: ProblemCollector) -> BuildResult:
+    def expects_full_render(self) -> bool:
+        """True when nothing rendered is cached: every page will be rendered anew."""
+        return not self.render_cache.entries
+
+    def _render(
+        self, loaded: _Loaded, problems: ProblemCollector,
+        sink: Callable[[str, bytes], None] | None,
+    ) -> BuildResult:
         config = loaded.config
-        outputs = OutputSet()
+        outputs = OutputSet(sink)
         charts, chart_files, chart_warnings = self._charts(loaded, problems)
         for problem in chart_warnings:
             problems.warn(problem)
@@ -403,9 +415,19 @@ def build_site(root: Path, out_dir: Path | None = None,
     from sitegen.output import DiskWriter
 
     builder = Builder(root, options)
-    result = builder.build()
     target = out_dir or (builder.root / load_config(builder.root).output_dir)
-    DiskWriter(target).write(result.files)
+    writer = DiskWriter(target)
+    if not builder.expects_full_render():
+        result = builder.build()
+        writer.write(result.files)  # compares first: a no-op build writes nothing
+        return result
+    staged = writer.stage()  # a cold build: the disk writes while the pages render
+    try:
+        result = builder.build(sink=staged.put)
+    except BaseException:
+        staged.abort()
+        raise
+    staged.commit(result.files)
     return result
 
 

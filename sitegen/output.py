@@ -1,20 +1,21 @@
 """Writers: the built site to disk (swapped in atomically) or to memory (for the dev server).
 
 Rendering produces `{site path: bytes}`; only a writer touches the output. Two outputs that
-claim one path are an error naming both sources. The sitemap and the feed are made here too,
-from the finished pages.
+claim one path are an error naming both sources. A cold build can stream its files into the
+staging tree while it renders (`DiskWriter.stage`), so the disk works while the CPU does;
+the swap still happens only when the whole build succeeded.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import os
+import queue
 import shutil
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
-from xml.sax.saxutils import escape
 
 from sitegen.errors import Problem, SitegenError
 
@@ -22,7 +23,8 @@ from sitegen.errors import Problem, SitegenError
 class OutputSet:
     """The files of one build, each claimed by exactly one source."""
 
-    def __init__(self) -> None:
+    def __init__(self, sink: Callable[[str, bytes], None] | None = None) -> None:
+        self.sink = sink
         self.files: dict[str, bytes] = {}
         self.claimed_by: dict[str, str] = {}
         self.problems: list[Problem] = []
@@ -39,6 +41,8 @@ class OutputSet:
             return
         self.claimed_by[path] = source
         self.files[path] = data
+        if self.sink is not None:
+            self.sink(path, data)
 
 
 class Writer(Protocol):
@@ -69,14 +73,32 @@ class DiskWriter:
         """Swap the new tree in; returns False when the output already held exactly these files."""
         if _same_tree(self.out_dir, files):
             return False
-        parent = self.out_dir.parent
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = parent / f".{self.out_dir.name}.new-{os.getpid()}"
-        retired = parent / f".{self.out_dir.name}.old-{os.getpid()}"
-        _remove_stale_siblings(parent, self.out_dir.name)
-        shutil.rmtree(staging, ignore_errors=True)
+        staging = self._staging()
         try:
             _write_tree(staging, files)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        self._swap(staging)
+        return True
+
+    def stage(self) -> StagedWrite:
+        """A staging tree that files can be streamed into while the build still runs."""
+        return StagedWrite(self, self._staging())
+
+    def _staging(self) -> Path:
+        parent = self.out_dir.parent
+        parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_siblings(parent, self.out_dir.name)
+        staging = parent / f".{self.out_dir.name}.new-{os.getpid()}"
+        shutil.rmtree(staging, ignore_errors=True)
+        staging.mkdir()
+        return staging
+
+    def _swap(self, staging: Path) -> None:
+        """Put the staged tree in place of the output; the old one is deleted afterwards."""
+        retired = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"
+        try:
             if self.out_dir.exists() and not self.out_dir.is_dir():
                 raise SitegenError(
                     f"the output path {self.out_dir} exists and is not a folder",
@@ -95,7 +117,68 @@ class DiskWriter:
         except BaseException:  # Ctrl-C while deleting the old tree: finish deleting, then stop
             shutil.rmtree(retired, ignore_errors=True)
             raise
+
+
+class StagedWrite:
+    """Files written into a staging tree by a background thread as the build produces them."""
+
+    _DONE = None
+
+    def __init__(self, writer: DiskWriter, staging: Path) -> None:
+        self.writer = writer
+        self.staging = staging
+        self.written: dict[str, bytes] = {}
+        self._queue: queue.SimpleQueue[tuple[str, bytes] | None] = queue.SimpleQueue()
+        self._failure: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="sitegen-writer", daemon=True)
+        self._thread.start()
+
+    def put(self, path: str, data: bytes) -> None:
+        """Queue one file for writing (a later put of the same path wins)."""
+        self._queue.put((path, data))
+
+    def commit(self, files: Mapping[str, bytes]) -> bool:
+        """Make the staged tree hold exactly files, then swap it in."""
+        self._stop()
+        try:
+            if self._failure is not None:
+                raise self._failure
+            for relative in set(self.written) - set(files):
+                (self.staging / relative).unlink()
+            missing = {path: data for path, data in files.items()
+                       if self.written.get(path) is not data and self.written.get(path) != data}
+            _write_tree(self.staging, missing)
+        except BaseException:
+            shutil.rmtree(self.staging, ignore_errors=True)
+            raise
+        self.writer._swap(self.staging)
         return True
+
+    def abort(self) -> None:
+        """Throw the staged tree away (the build failed); the output is untouched."""
+        self._stop()
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+    def _stop(self) -> None:
+        self._queue.put(self._DONE)
+        self._thread.join()
+
+    def _run(self) -> None:
+        made: set[Path] = set()
+        while (item := self._queue.get()) is not self._DONE:
+            if self._failure is not None:
+                continue
+            path, data = item
+            try:
+                target = self.staging / path
+                if target.parent not in made:
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    made.add(target.parent)
+                with open(target, "wb") as handle:
+                    handle.write(data)
+                self.written[path] = data
+            except BaseException as failure:  # reported by commit()
+                self._failure = failure
 
 
 def _remove_stale_siblings(parent: Path, name: str) -> None:
@@ -154,66 +237,3 @@ def _write_tree(root: Path, files: Mapping[str, bytes]) -> None:
             made.add(folder)
         with open(target, "wb") as handle:
             handle.write(files[relative])
-
-
-@dataclass(frozen=True)
-class FeedEntry:
-    """A dated page as the Atom feed and the sitemap list it."""
-
-    title: str
-    url: str
-    date: dt.date | None
-    summary: str
-    content_html: str
-
-
-def sitemap_xml(base_url: str, entries: Iterable[FeedEntry]) -> bytes:
-    """sitemap.xml with absolute URLs (empty of URLs when there is no base_url)."""
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    if base_url:
-        for entry in sorted(entries, key=lambda e: e.url):
-            lines.append(f"  <url><loc>{escape(base_url + entry.url)}</loc>"
-                         + (f"<lastmod>{entry.date.isoformat()}</lastmod>" if entry.date else "")
-                         + "</url>")
-    lines.append("</urlset>")
-    return ("\n".join(lines) + "\n").encode()
-
-
-def atom_feed(
-    title: str, base_url: str, author: str, entries: Iterable[FeedEntry], limit: int
-) -> bytes:
-    """An Atom feed of dated pages, newest first; dates come from the pages, not the clock."""
-    dated = sorted((e for e in entries if e.date), key=lambda e: (e.date, e.url), reverse=True)
-    dated = dated[:limit]
-    site = base_url or "/"
-    updated = _stamp(dated[0].date) if dated else "1970-01-01T00:00:00Z"
-    parts = [
-        '<?xml version="1.0" encoding="utf-8"?>',
-        '<feed xmlns="http://www.w3.org/2005/Atom">',
-        f"  <title>{escape(title)}</title>",
-        f'  <link href="{escape(site)}"/>',
-        f'  <link rel="self" href="{escape(site + "feed.xml")}"/>',
-        f"  <id>{escape(site)}</id>",
-        f"  <updated>{updated}</updated>",
-    ]
-    if author:
-        parts.append(f"  <author><name>{escape(author)}</name></author>")
-    for entry in dated:
-        link = site + entry.url
-        parts += [
-            f'  <entry xml:base="{escape(link)}">',
-            f"    <title>{escape(entry.title)}</title>",
-            f'    <link href="{escape(link)}"/>',
-            f"    <id>{escape(link)}</id>",
-            f"    <updated>{_stamp(entry.date)}</updated>",
-            f"    <summary>{escape(entry.summary)}</summary>",
-            f'    <content type="html">{escape(entry.content_html)}</content>',
-            "  </entry>",
-        ]
-    parts.append("</feed>")
-    return ("\n".join(parts) + "\n").encode()
-
-
-def _stamp(date: dt.date | None) -> str:
-    return f"{date.isoformat()}T00:00:00Z" if date else "1970-01-01T00:00:00Z"
