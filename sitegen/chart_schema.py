@@ -165,6 +165,20 @@ def _describe_group(errors: list[Any], schema: _Schema) -> tuple[int, str, Path_
             elif allowed and len(allowed) <= 16:
                 message += f"; use one of: {', '.join(sorted(allowed))}"
             return 1, message, path + (name,)
+        # Every key is known somewhere, but not together: name the form closest to what is
+        # there (ranked after any deeper problem, which would explain the mismatch better).
+        mixes = [(_unexpected(e), e) for e in by_kind.get("additionalProperties", [])]
+        mixes = [(unexpected, e) for unexpected, e in mixes if unexpected]
+        if mixes:
+            def closeness(mix: tuple[list[str], Any]) -> tuple[int, int]:
+                properties = (mix[1].schema or {}).get("properties", {})
+                keeps = any(k in instance and k in properties for k in ("field", "value", "datum"))
+                return len(mix[0]), 0 if keeps else 1
+            unexpected, error = min(mixes, key=closeness)
+            takes = ", ".join(sorted((error.schema or {}).get("properties", {})))
+            label = f"`{key}`" if key else "the chart"
+            return 5, f"{label} takes no `{unexpected[0]}` here (it takes: {takes})", \
+                path + (unexpected[0],)
     if isinstance(instance, str | int | float | bool) and not isinstance(instance, dict) and \
             by_kind.keys() <= {"enum", "const", "type"} and schema.accepts_value(path, instance):
         return 9, f"`{key}` is fine in another form of this key", path
@@ -197,7 +211,7 @@ def _describe_group(errors: list[Any], schema: _Schema) -> tuple[int, str, Path_
         options = types + [json.dumps(v) for v in valid]
         return 3, f"{label} must be {_or_list(options)}, not {shown}", path
     other = "; ".join(sorted({e.message for e in errors}))
-    return 4, f"{label}: {other}", path
+    return 6, f"{label}: {other}", path
 
 
 def _unexpected(error: Any) -> list[str]:

@@ -376,7 +376,9 @@ def _inline_urls(node: Any, files: Mapping[str, DataFile]) -> Any:
 _CONTAINERS = ("layer", "hconcat", "vconcat", "concat")
 
 
-_CHANNEL_LISTS = ("tooltip", "detail", "order")
+_UNTYPED = {"x2", "y2", "xError", "xError2", "yError", "yError2", "theta2", "radius2",
+            "latitude2", "longitude2"}
+"""Secondary channels take a field but no type: it is the primary channel's."""
 
 
 class _FieldChecker:
@@ -427,9 +429,10 @@ class _FieldChecker:
                 for index in range(len(value)):
                     self.channel(value, index, path + (channel,), scope)
             else:
-                self.channel(encoding, channel, path, scope)
+                self.channel(encoding, channel, path, scope, typed=channel not in _UNTYPED)
 
-    def channel(self, parent: Any, key: str | int, path: Path_, scope: _Scope | None) -> None:
+    def channel(self, parent: Any, key: str | int, path: Path_, scope: _Scope | None,
+                typed: bool = True) -> None:
         """Expand shorthand in place, then check and type the field."""
         here = path + (key,)
         value = parent[key]
@@ -439,12 +442,12 @@ class _FieldChecker:
             return
         condition = value.get("condition")
         if isinstance(condition, dict):
-            self.channel(value, "condition", here, scope)
+            self.channel(value, "condition", here, scope, typed)
         field_name = value.get("field")
         if not isinstance(field_name, str) or scope is None:
             return
         self.field(field_name, here + ("field",), scope)
-        inferable = not any(k in value for k in ("type", "aggregate", "bin", "timeUnit"))
+        inferable = typed and not any(k in value for k in ("type", "aggregate", "bin", "timeUnit"))
         if inferable and field_name in scope.dataset.column_types:
             value["type"] = FIELD_TYPES.get(scope.dataset.column_types[field_name], "nominal")
 

@@ -341,6 +341,19 @@ def test_spec_vega_lite_rejects_names_the_key_in_a_writers_words(site, change, l
     assert "vega-lite/docs" in problem.hint and len(problem.message) < 300
 
 
+def test_keys_that_do_not_go_together_are_named(site):
+    problem = error(site(), BAR.replace("  tooltip:", "  color: {value: red, scale: {}}\n  tooltip:"))
+    assert problem.line == 22
+    assert problem.message == "`encoding.color` takes no `scale` here (it takes: condition, value)"
+
+
+def test_secondary_channels_get_no_inferred_type(site):
+    text = ("data: shipments\ndescription: d\nkind: estimate\nmark: rule\nencoding:\n"
+            "  y: group\n  x: {field: value}\n  x2: {field: value}\n")
+    chart, _ = one(site(), text)
+    assert spec_of(chart)["encoding"]["x2"] == {"field": "value"}
+
+
 def test_an_expression_vega_cannot_parse_is_located(site):
     problem = error(site(), BAR.replace("datum.group == 'nvidia'", "datum.group =="))
     assert (problem.path, problem.line) == ("content/page.md", 17)
