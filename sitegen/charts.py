@@ -40,7 +40,7 @@ from sitegen.chart_tables import csv_text, source_html, tables_html
 from sitegen.data import Dataset
 from sitegen.errors import Problem
 
-CHARTS_VERSION = "1"
+CHARTS_VERSION = "2"
 """Bump when a change here alters rendered output, so cached charts are rendered again."""
 
 KIND_LABELS = {"reported": "Reported", "estimate": "Estimate", "claim": "Claim",
@@ -370,9 +370,17 @@ def _duplicate_ids(results: Mapping[tuple[str, int], RenderedChart],
 
 
 def _versions() -> str:
-    """Versions that shape the output: ours, Altair's and vl-convert's."""
-    return "|".join([CHARTS_VERSION, _package_version("altair"),
+    """Versions that shape the output: ours (and a hash of the chart room's code, so an edit
+    there can never serve a stale chart), Altair's and vl-convert's."""
+    code = hashlib.sha256()
+    for name in _ROOM:
+        code.update((resources.files("sitegen") / name).read_bytes())
+    return "|".join([CHARTS_VERSION, code.hexdigest()[:16], _package_version("altair"),
                      _package_version("vl-convert-python")])
+
+
+_ROOM = ("charts.py", "chart_specs.py", "chart_schema.py", "chart_modules.py",
+         "chart_tables.py", "chart_render.py")
 
 
 def _package_version(name: str) -> str:

@@ -44,24 +44,32 @@
     return opts;
   }
 
+  // The chart is drawn in place, in a slot that is laid out (so `width: container` specs
+  // measure the figure) and held at the height of what it replaces (so nothing below jumps).
   function embed(figure, theme) {
     var source = figure.querySelector("script.chart-spec");
     var slot = figure.querySelector(".chart-interactive");
+    var still = figure.querySelector(".chart-static");
     if (!source || !slot) return Promise.resolve();
     var spec = JSON.parse(source.textContent);
-    // Draw into a fresh slot, then swap it in: no flash of an empty chart.
+    var shown = figure.classList.contains("chart-live") ? slot : still;
     var fresh = document.createElement("div");
     fresh.className = "chart-interactive";
     fresh.setAttribute("data-chart-theme", theme);
-    slot.after(fresh);
+    if (shown) fresh.style.minHeight = shown.getBoundingClientRect().height + "px";
+    var previous = live.get(figure);
+    live.delete(figure);
+    if (previous) previous.view.finalize();
+    slot.replaceWith(fresh);
+    figure.classList.add("chart-live", "is-interactive");
     return window.vegaEmbed(fresh, spec, options(theme, figure)).then(function (result) {
-      var previous = live.get(figure);
-      if (previous) previous.view.finalize();
-      slot.remove();
+      fresh.style.minHeight = "";
       live.set(figure, { view: result.view, theme: theme });
-      figure.classList.add("chart-live", "is-interactive");
     }, function (error) {
-      fresh.remove();
+      var empty = document.createElement("div");
+      empty.className = "chart-interactive";
+      fresh.replaceWith(empty);
+      figure.classList.remove("chart-live", "is-interactive");
       throw error;
     });
   }
