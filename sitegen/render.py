@@ -40,6 +40,12 @@ class Page:
     social_image: str | None
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
 
+    @property
+    def nav_title(self) -> str:
+        """The short name navigation shows: front matter `nav_title`, else the title."""
+        short = self.extra.get("nav_title")
+        return short if isinstance(short, str) and short.strip() else self.title
+
 
 def theme_root() -> Path:
     """The packaged default theme: inside the wheel, or the repository's top level in a checkout."""
