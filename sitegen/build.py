@@ -184,7 +184,8 @@ class Builder:
         if charts:
             from sitegen import charts as chart_room
 
-            for path, data in chart_room.runtime_files().items():
+            runtime = chart_room.runtime_files(chart_room.ChartCache(config.cache_dir))
+            for path, data in runtime.items():
                 outputs.add(path, data, "(chart runtime)")
         for path, (data, source) in chart_files.items():
             outputs.add(path, data, source)

@@ -28,7 +28,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         _print_error(error, args)
         return 1
     except KeyboardInterrupt:
-        print("interrupted; the previous output is untouched", file=sys.stderr)
+        print("interrupted: the output is either the previous build or the new one, "
+              "never a mix", file=sys.stderr)
         return 130
     except (OSError, Exception) as error:  # noqa: BLE001 - the last line of defence
         if not isinstance(error, OSError):

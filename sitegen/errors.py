@@ -101,7 +101,16 @@ class ProblemCollector:
         if strict:
             problems += [replace(w, severity="error") for w in self.warnings]
         if problems:
-            raise SitegenError(problems=sorted(problems, key=_order))
+            raise SitegenError(problems=sorted(_distinct(problems), key=_order))
+
+
+def _distinct(problems: list[Problem]) -> list[Problem]:
+    """One problem per place and message: a template error is met once per page using it."""
+    seen: dict[tuple[object, ...], Problem] = {}
+    for problem in problems:
+        key = (problem.severity, problem.message, problem.path, problem.line, problem.column)
+        seen.setdefault(key, problem)
+    return list(seen.values())
 
 
 def _order(problem: Problem) -> tuple[str, int, int]:

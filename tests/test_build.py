@@ -518,3 +518,16 @@ def test_interrupted_build_leaves_the_previous_output_intact(tmp_path):
                 (site / "_site" / relative).parent.mkdir(parents=True, exist_ok=True)
                 (site / "_site" / relative).write_bytes(data)
     assert not all(outcomes), "every build finished before its SIGINT: the site is too small"
+
+
+def test_a_template_error_met_by_every_page_is_reported_once(make_site):
+    site = make_site({
+        "content/index.md": "# Home\n",
+        "content/a.md": "# A\n",
+        "content/b.md": "# B\n",
+        "templates/page.html": "{{ page.title }}\n{{ no_such_variable.x }}\n",
+        "templates/home.html": "{% extends 'page.html' %}\n",
+    })
+    with pytest.raises(SitegenError) as caught:
+        build_site(site)
+    assert [(p.path, p.line) for p in caught.value.problems] == [("templates/page.html", 2)]
