@@ -412,24 +412,64 @@ class Builder:
 
 def build_site(root: Path, out_dir: Path | None = None,
                options: BuildOptions = BuildOptions()) -> BuildResult:
-    """Build the site at root and swap it into out_dir (default: the config's output_dir)."""
+    """Build the site at root and swap it into out_dir (default: the config's output_dir).
+
+    When every input and the output folder are as the last successful build left them, the
+    build has nothing to do and returns at once (the files are then read from out_dir).
+    """
+    from sitegen import stamps
     from sitegen.output import DiskWriter
 
+    started = time.perf_counter()
     builder = Builder(root, options)
-    target = out_dir or (builder.root / load_config(builder.root).output_dir)
+    target = (out_dir or (builder.root / load_config(builder.root).output_dir)).resolve()
+    manifest_file = stamps.manifest_file(builder.root / ".sitegen-cache", target)
+    inputs = _input_stamp(builder.root, options)
+    manifest = stamps.load_manifest(manifest_file)
+    if (manifest is not None and manifest.inputs == inputs
+            and stamps.output_stamps(target) == manifest.outputs):
+        pages, warnings = manifest.summary
+        return BuildResult(
+            files=stamps.OutputFiles(target, manifest.outputs), pages=pages, warnings=warnings,
+            inputs=MappingProxyType({}), seconds=time.perf_counter() - started, rendered=0,
+        )
     writer = DiskWriter(target)
     if not builder.expects_full_render():
         result = builder.build()
-        writer.write(result.files)  # compares first: a no-op build writes nothing
-        return result
-    staged = writer.stage()  # a cold build: the disk writes while the pages render
-    try:
-        result = builder.build(sink=staged.put)
-    except BaseException:
-        staged.abort()
-        raise
-    staged.commit(result.files)
-    return result
+        writer.write(result.files)  # compares first: a small change rewrites, a no-op does not
+    else:
+        staged = writer.stage()  # a cold build: the disk writes while the pages render
+        try:
+            result = builder.build(sink=staged.put)
+        except BaseException:
+            staged.abort()
+            raise
+        staged.commit(result.files)
+    written = stamps.output_stamps(target)
+    if written is not None:
+        summary = (tuple(replace(p, content="", toc=()) for p in result.pages), result.warnings)
+        stamps.save_manifest(manifest_file, stamps.Manifest(inputs, written, summary))
+    return replace(result, seconds=time.perf_counter() - started)
+
+
+def _input_stamp(root: Path, options: BuildOptions) -> str:
+    """Stamps of everything a build of root can read, with the options and library versions."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from sitegen import stamps
+
+    versions = []
+    for package in ("altair", "vl-convert-python", "jinja2", "markdown-it-py", "mdit-py-plugins",
+                    "pygments", "pyyaml"):
+        try:
+            versions.append((package, version(package)))
+        except PackageNotFoundError:
+            versions.append((package, None))
+    theme = theme_root()
+    folders = [root / "content", root / "templates", root / "static",
+               theme / "templates", theme / "static"]
+    settings = (options, os.environ.get("SOURCE_DATE_EPOCH"), versions)
+    return stamps.input_stamp(folders, [root / "sitegen.toml"], settings)
 
 
 # ---------------------------------------------------------------------- helpers of the build

@@ -531,3 +531,25 @@ def test_a_template_error_met_by_every_page_is_reported_once(make_site):
     with pytest.raises(SitegenError) as caught:
         build_site(site)
     assert [(p.path, p.line) for p in caught.value.problems] == [("templates/page.html", 2)]
+
+
+def test_a_build_with_nothing_changed_returns_at_once_and_its_files_read_from_disk(make_site):
+    site = make_site({"content/index.md": "# Home\n\nHello.\n", "content/a.md": "# A\n"})
+    first = build_site(site)
+    stamp = (site / "_site" / "index.html").stat().st_mtime_ns
+    second = build_site(site)
+    assert second.rendered == 0
+    assert (site / "_site" / "index.html").stat().st_mtime_ns == stamp  # nothing rewritten
+    assert dict(second.files) == dict(first.files)
+    assert [p.url for p in second.pages] == [p.url for p in first.pages]
+
+
+def test_an_output_file_changed_by_hand_is_rebuilt_even_when_no_input_changed(make_site):
+    site = make_site({"content/index.md": "# Home\n\nHello.\n"})
+    build_site(site)
+    original = (site / "_site" / "index.html").read_bytes()
+    (site / "_site" / "index.html").write_text("tampered")
+    (site / "_site" / "stray.txt").write_text("left behind")
+    build_site(site)
+    assert (site / "_site" / "index.html").read_bytes() == original
+    assert not (site / "_site" / "stray.txt").exists()
