@@ -440,6 +440,7 @@ def build_site(root: Path, out_dir: Path | None = None,
     else:
         staged = writer.stage()  # a cold build: the disk writes while the pages render
         try:
+            staged.open()
             result = builder.build(sink=staged.put)
         except BaseException:
             staged.abort()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from xml.sax.saxutils import escape
+from html import escape as _html_escape
 
 
 @dataclass(frozen=True)
@@ -48,8 +48,8 @@ def atom_feed(
         '<?xml version="1.0" encoding="utf-8"?>',
         '<feed xmlns="http://www.w3.org/2005/Atom">',
         f"  <title>{escape(title)}</title>",
-        f'  <link href="{escape(site)}"/>',
-        f'  <link rel="self" href="{escape(site + "feed.xml")}"/>',
+        f'  <link href="{quote(site)}"/>',
+        f'  <link rel="self" href="{quote(site + "feed.xml")}"/>',
         f"  <id>{escape(site)}</id>",
         f"  <updated>{updated}</updated>",
     ]
@@ -58,9 +58,9 @@ def atom_feed(
     for entry in dated:
         link = site + entry.url
         parts += [
-            f'  <entry xml:base="{escape(link)}">',
+            f'  <entry xml:base="{quote(link)}">',
             f"    <title>{escape(entry.title)}</title>",
-            f'    <link href="{escape(link)}"/>',
+            f'    <link href="{quote(link)}"/>',
             f"    <id>{escape(link)}</id>",
             f"    <updated>{_stamp(entry.date)}</updated>",
             f"    <summary>{escape(entry.summary)}</summary>",
@@ -69,6 +69,16 @@ def atom_feed(
         ]
     parts.append("</feed>")
     return ("\n".join(parts) + "\n").encode()
+
+
+def escape(text: str) -> str:
+    """XML text escaping (&, <, >)."""
+    return _html_escape(text, quote=False)
+
+
+def quote(text: str) -> str:
+    """An XML attribute value, escaped for double quotes."""
+    return _html_escape(text, quote=True)
 
 
 def _stamp(date: dt.date | None) -> str:

@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from markdown_it import MarkdownIt
-
 if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
     from markdown_it.rules_core import StateCore
     from markdown_it.rules_inline import StateInline
     from markdown_it.token import Token
@@ -115,6 +114,7 @@ _EXTENDED_SYNTAX = re.compile(r"\[\^|\^\[|!!!|\?\?\?|\[[ xX]\]|^[ \t]*[:~]", re.
 
 @lru_cache(maxsize=4)
 def _markdown(typographer: bool, extended: bool = True) -> MarkdownIt:
+    from markdown_it import MarkdownIt
     from mdit_py_plugins.admon import admon_plugin
     from mdit_py_plugins.deflist import deflist_plugin
     from mdit_py_plugins.footnote import footnote_plugin

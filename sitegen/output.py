@@ -73,24 +73,31 @@ class DiskWriter:
         """Swap the new tree in; returns False when the output already held exactly these files."""
         if _same_tree(self.out_dir, files):
             return False
-        staging = self._staging()
         try:
+            staging = self._staging()
             _write_tree(staging, files)
         except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
+            _remove_tree(self._staging_path())
             raise
         self._swap(staging)
         return True
 
     def stage(self) -> StagedWrite:
-        """A staging tree that files can be streamed into while the build still runs."""
-        return StagedWrite(self, self._staging())
+        """A staging tree that files can be streamed into while the build still runs.
+
+        Nothing happens on disk until open(); call it inside the try whose except calls
+        abort(), so a Ctrl-C at any moment leaves no staging tree behind.
+        """
+        return StagedWrite(self)
+
+    def _staging_path(self) -> Path:
+        return self.out_dir.parent / f".{self.out_dir.name}.new-{os.getpid()}"
 
     def _staging(self) -> Path:
         parent = self.out_dir.parent
         parent.mkdir(parents=True, exist_ok=True)
         _remove_stale_siblings(parent, self.out_dir.name)
-        staging = parent / f".{self.out_dir.name}.new-{os.getpid()}"
+        staging = self._staging_path()
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
         return staging
@@ -124,12 +131,18 @@ class StagedWrite:
 
     _DONE = None
 
-    def __init__(self, writer: DiskWriter, staging: Path) -> None:
+    def __init__(self, writer: DiskWriter) -> None:
         self.writer = writer
-        self.staging = staging
+        self.staging: Path | None = None
         self.written: dict[str, bytes] = {}
         self._queue: queue.SimpleQueue[tuple[str, bytes] | None] = queue.SimpleQueue()
         self._failure: BaseException | None = None
+        self._thread: threading.Thread | None = None
+        self._cancelled = False
+
+    def open(self) -> None:
+        """Make the staging folder and start the writer thread."""
+        self.staging = self.writer._staging()
         self._thread = threading.Thread(target=self._run, name="sitegen-writer", daemon=True)
         self._thread.start()
 
@@ -139,8 +152,9 @@ class StagedWrite:
 
     def commit(self, files: Mapping[str, bytes]) -> bool:
         """Make the staged tree hold exactly files, then swap it in."""
-        self._stop()
+        assert self.staging is not None, "commit() before open()"
         try:
+            self._stop()  # waiting for the writer can be interrupted too
             if self._failure is not None:
                 raise self._failure
             for relative in set(self.written) - set(files):
@@ -149,24 +163,51 @@ class StagedWrite:
                        if self.written.get(path) is not data and self.written.get(path) != data}
             _write_tree(self.staging, missing)
         except BaseException:
-            shutil.rmtree(self.staging, ignore_errors=True)
+            self._halt()
+            _remove_tree(self.staging)
             raise
         self.writer._swap(self.staging)
         return True
 
     def abort(self) -> None:
         """Throw the staged tree away (the build failed); the output is untouched."""
-        self._stop()
-        shutil.rmtree(self.staging, ignore_errors=True)
+        try:
+            self._halt()
+        finally:
+            if self.staging is not None:
+                _remove_tree(self.staging)
+            else:  # interrupted inside open(): remove what it may have made
+                _remove_tree(self.writer._staging_path())
 
     def _stop(self) -> None:
         self._queue.put(self._DONE)
-        self._thread.join()
+        if self._thread is not None and self._thread.ident is not None:
+            self._thread.join()
+
+    def _halt(self) -> None:
+        """Stop the writer without finishing its queue, even through another Ctrl-C.
+
+        Deleting the staging tree while the thread still writes into it would leave parts
+        of it behind, so this waits for the thread before returning.
+        """
+        self._cancelled = True
+        self._queue.put(self._DONE)
+        if self._thread is None or self._thread.ident is None:
+            return
+        interrupted: BaseException | None = None
+        while self._thread.is_alive():
+            try:
+                self._thread.join()
+            except KeyboardInterrupt as again:
+                interrupted = again
+        if interrupted is not None:
+            raise interrupted
 
     def _run(self) -> None:
+        assert self.staging is not None
         made: set[Path] = set()
         while (item := self._queue.get()) is not self._DONE:
-            if self._failure is not None:
+            if self._failure is not None or self._cancelled:
                 continue
             path, data = item
             try:
@@ -179,6 +220,18 @@ class StagedWrite:
                 self.written[path] = data
             except BaseException as failure:  # reported by commit()
                 self._failure = failure
+
+
+def _remove_tree(path: Path) -> None:
+    """Delete a tree completely, even when Ctrl-C comes again while deleting it."""
+    interrupted: BaseException | None = None
+    while path.exists():
+        try:
+            shutil.rmtree(path, ignore_errors=True)
+        except KeyboardInterrupt as again:
+            interrupted = again
+    if interrupted is not None:
+        raise interrupted
 
 
 def _remove_stale_siblings(parent: Path, name: str) -> None:
