@@ -327,9 +327,9 @@ def _github_callouts(state: StateCore) -> None:
         first.content = _CALLOUT.sub("", first.content)
         if inline.children[1:2] and inline.children[1].type == "softbreak" and not first.content:
             inline.children = inline.children[2:]
-        from markdown_it.token import Token
+        from markdown_it.token import Token as NewToken
 
-        title = Token("html_block", "", 0)
+        title = NewToken("html_block", "", 0)
         title.content = f'<p class="admonition-title">{kind.capitalize()}</p>\n'
         tokens.insert(index + 1, title)
 
