@@ -21,7 +21,7 @@ from sitegen.config import Config, load_config
 from sitegen.content import SourcePage, discover, read_page, title_from_name
 from sitegen.data import Dataset, load_datasets
 from sitegen.errors import Problem, ProblemCollector, SitegenError
-from sitegen.links import LinkTarget, anchors_of, resolve_link
+from sitegen.links import LinkTarget, link_target, resolve_link
 from sitegen.markdown import PLACEHOLDER, ParsedMarkdown, Reference, parse_markdown
 from sitegen.feeds import FeedEntry, atom_feed, sitemap_xml
 from sitegen.output import OutputSet
@@ -278,8 +278,10 @@ class Builder:
     ) -> list[_Finished]:
         """Every page resolved, reusing last build's result when nothing it reads changed."""
         targets = {_content_path(p.source.source): self._target(p) for p in loaded.pages}
+        link_targets = [(path, target.url, target.signature)
+                        for path, target in sorted(targets.items())]
         site_key = fingerprint(
-            loaded.config, sorted(targets.items()), sorted(loaded.assets), sorted(loaded.broken),
+            loaded.config, link_targets, sorted(loaded.assets), sorted(loaded.broken),
             sorted((name, d.digest) for name, d in loaded.datasets.items()),
         )
         finished: list[_Finished] = []
@@ -308,11 +310,8 @@ class Builder:
         target = self._targets.get(key)
         if target is None:
             parsed = page.parsed
-            target = LinkTarget(
-                page.source.source, page.source.url,
-                anchors_of(parsed.html, parsed.heading_ids, len(parsed.fences)),
-                tuple(entry for entry in sorted(parsed.heading_ids)),
-            )
+            target = link_target(page.source.source, page.source.url, parsed.html,
+                                 parsed.heading_ids, len(parsed.fences))
             self._targets[key] = target
         return target
 

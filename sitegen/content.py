@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -53,20 +54,25 @@ class ContentFiles:
 
 def discover(content_dir: Path) -> ContentFiles:
     """Every page and publishable file under content_dir (data and chart folders excluded)."""
-    pages: list[Path] = []
-    assets: list[Path] = []
     if not content_dir.is_dir():
         return ContentFiles((), ())
-    for path in sorted(content_dir.rglob("*")):
-        relative = path.relative_to(content_dir)
-        if not path.is_file() or _hidden(relative) or relative.parts[0] in RESERVED_DIRS:
-            continue
-        (pages if path.suffix == PAGE_SUFFIX else assets).append(path)
+    found: list[tuple[tuple[str, ...], str]] = []
+    for folder, folders, names in os.walk(content_dir):
+        relative_folder = os.path.relpath(folder, content_dir)
+        parts = () if relative_folder == "." else tuple(relative_folder.split(os.sep))
+        folders[:] = [name for name in folders if not _hidden_name(name)
+                      and not (not parts and name in RESERVED_DIRS)]
+        found.extend(((*parts, name), os.path.join(folder, name))
+                     for name in names if not _hidden_name(name))
+    pages: list[Path] = []
+    assets: list[Path] = []
+    for _, path in sorted(found):  # component by component, as sorted() orders Paths
+        (pages if path.endswith(PAGE_SUFFIX) else assets).append(Path(path))
     return ContentFiles(tuple(pages), tuple(assets))
 
 
-def _hidden(relative: Path) -> bool:
-    return any(part.startswith((".", "_")) or part.endswith("~") for part in relative.parts)
+def _hidden_name(name: str) -> bool:
+    return name.startswith((".", "_")) or name.endswith("~")
 
 
 def page_url(content_relative: str) -> tuple[str, str]:

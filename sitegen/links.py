@@ -26,6 +26,14 @@ class LinkTarget:
     url: str
     anchors: frozenset[str]
     headings: tuple[str, ...]
+    signature: tuple[str, ...] = ()  # the anchors in a fixed order, for hashing
+
+
+def link_target(source: str, url: str, html: str, heading_ids: Collection[str],
+                chart_count: int) -> LinkTarget:
+    """What other pages may link to on one page."""
+    anchors = anchors_of(html, heading_ids, chart_count)
+    return LinkTarget(source, url, anchors, tuple(sorted(heading_ids)), tuple(sorted(anchors)))
 
 
 def anchors_of(html: str, heading_ids: Collection[str], chart_count: int) -> frozenset[str]:

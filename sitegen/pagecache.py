@@ -46,8 +46,9 @@ class PageCache:
         results: dict[Path, Any] = {}
         missing: list[tuple[Path, str]] = []
         live: set[str] = set()
+        prefix = len(str(root)) + 1
         for path in paths:
-            relative = path.relative_to(root).as_posix()
+            relative = str(path)[prefix:].replace(os.sep, "/")  # paths are all under root
             live.add(relative)
             cached = self.entries.get(relative)
             stamp = _stamp(path, typographer)
