@@ -11,14 +11,14 @@ import datetime as dt
 import hashlib
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from typing import Any
 
 from sitegen.config import Config, load_config
-from sitegen.content import SourcePage, discover, read_page, title_from_name
+from sitegen.content import ContentFiles, SourcePage, discover, read_page, title_from_name
 from sitegen.data import Dataset, load_datasets
 from sitegen.errors import Problem, ProblemCollector, SitegenError
 from sitegen.links import LinkTarget, link_target, resolve_link
@@ -103,16 +103,21 @@ class Builder:
         self._finished: dict[str, _Finished] = {}
         self._targets: dict[tuple[str, str], LinkTarget] = {}
         self._templates: tuple[str, Templates] | None = None
+        self._files: tuple[Config, ContentFiles, frozenset[str]] | None = None
 
-    def build(self, sink: Callable[[str, bytes], None] | None = None) -> BuildResult:
+    def build(self, sink: Callable[[str, bytes], None] | None = None,
+              changed: Collection[str] | None = None) -> BuildResult:
         """Build the whole site; raises SitegenError with every problem found.
 
         sink, when given, is handed each output as soon as it exists (a streaming writer);
-        the result still holds every file.
+        the result still holds every file. changed, when given, lists every site-relative
+        path that changed since this Builder's last build (the server's watcher knows): a
+        build that only modified existing files then skips the walk and the stat of the
+        rest. When unsure, pass None: everything is checked.
         """
         started = time.perf_counter()
         problems = ProblemCollector()
-        loaded = self._load(problems)
+        loaded = self._load(problems, changed)
         result = self._render(loaded, problems, sink)
         self.render_cache.end_build()
         problems.raise_if_any(strict=bool(loaded.config.strict))
@@ -129,12 +134,16 @@ class Builder:
 
     # ------------------------------------------------------------------ load
 
-    def _load(self, problems: ProblemCollector) -> _Loaded:
+    def _load(self, problems: ProblemCollector, changed: Collection[str] | None) -> _Loaded:
         config = load_config(self.root).with_overrides(
             base_url=self.options.base_url, strict=self.options.strict,
         )
         loaded = _Loaded(config)
-        files = discover(config.content_dir)
+        unchanged = self._vouched_unchanged(changed, config)
+        files = self._files[1] if unchanged is not None and self._files else (
+            discover(config.content_dir))
+        self._files = (config, files, frozenset(
+            path.relative_to(self.root).as_posix() for path in (*files.pages, *files.assets)))
         for path in files.assets:
             try:
                 _check_inside(path, self.root)
@@ -147,7 +156,7 @@ class Builder:
         problems.problems.extend(data_problems)
         loaded.broken.update(f"data:{Path(p.path).stem}" for p in data_problems if p.path)
         for source_page, parsed_or_error in self.page_cache.load_pages(
-            files.pages, self.root, config.typographer, _read_and_parse,
+            files.pages, self.root, config.typographer, _read_and_parse, unchanged,
         ):
             if isinstance(parsed_or_error, SitegenError):
                 problems.add(parsed_or_error)
@@ -158,6 +167,22 @@ class Builder:
                 continue
             loaded.pages.append(page)
         return loaded
+
+    def _vouched_unchanged(
+        self, changed: Collection[str] | None, config: Config
+    ) -> Callable[[str], bool] | None:
+        """A test for 'this source did not change', when the changes are only edits in place."""
+        if changed is None or self._files is None or self._files[0] != config:
+            return None
+        known = self._files[2]
+        for path in changed:
+            if not path.startswith("content/") or path.startswith(("content/data/",
+                                                                   "content/charts/")):
+                continue  # read again by every build anyway
+            if path not in known or not (self.root / path).is_file():
+                return None  # created, deleted, renamed or a folder: walk again
+        changed_set = frozenset(changed)
+        return lambda relative: relative not in changed_set
 
     # ------------------------------------------------------------------ render
 

@@ -40,8 +40,13 @@ class PageCache:
         root: Path,
         typographer: bool,
         parse: Callable[[Path, Path, bool], Any],
+        unchanged: Callable[[str], bool] | None = None,
     ) -> Iterator[tuple[Path, Any]]:
-        """(path, parsed page or SitegenError) for each path, in order."""
+        """(path, parsed page or SitegenError) for each path, in order.
+
+        unchanged(relative) may vouch that a file did not change since the last call (the
+        dev server's watcher knows); such a file is not even stat'ed.
+        """
         self._read()
         results: dict[Path, Any] = {}
         missing: list[tuple[Path, str]] = []
@@ -51,6 +56,9 @@ class PageCache:
             relative = str(path)[prefix:].replace(os.sep, "/")  # paths are all under root
             live.add(relative)
             cached = self.entries.get(relative)
+            if cached is not None and unchanged is not None and unchanged(relative):
+                results[path] = cached[2]
+                continue
             stamp = _stamp(path, typographer)
             if cached is not None and cached[1] == stamp:
                 results[path] = cached[2]  # same size, mtime and inode: not even read

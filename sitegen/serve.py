@@ -383,7 +383,8 @@ class Server:
         first = paths == ["(start)"]
         started = time.perf_counter()
         try:
-            result = self.builder.build()
+            # The watcher's paths let the builder skip what it knows did not change.
+            result = self.builder.build(changed=None if "(start)" in paths else paths)
         except Exception as error:  # noqa: BLE001 - the server outlives every build
             seconds = time.perf_counter() - started
             payload = error_payload(error, self.debug)

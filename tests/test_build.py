@@ -553,3 +553,31 @@ def test_an_output_file_changed_by_hand_is_rebuilt_even_when_no_input_changed(ma
     build_site(site)
     assert (site / "_site" / "index.html").read_bytes() == original
     assert not (site / "_site" / "stray.txt").exists()
+
+
+def test_builds_told_what_changed_match_a_clean_build_for_edits_new_and_deleted_pages(
+        make_site, tmp_path):
+    site = make_site({
+        "content/index.md": "# Home\n\nSee [a](a.md#one).\n",
+        "content/a.md": "# A\n\n## One\n\nFirst.\n",
+        "content/b.md": "# B\n\nBee.\n",
+    })
+    builder = Builder(site, persist_caches=False)
+    builder.build()
+
+    def step(changed: list[str]) -> None:
+        incremental = builder.build(changed=changed)
+        clean = tmp_path / f"clean-{len(list(tmp_path.iterdir()))}"
+        shutil.copytree(site, clean, ignore=shutil.ignore_patterns(".sitegen-cache"))
+        assert dict(incremental.files) == dict(Builder(clean).build().files)
+
+    (site / "content/a.md").write_text("# A\n\n## One\n\nEdited.\n")
+    step(["content/a.md"])
+    (site / "content/c.md").write_text("# C\n\nNew.\n")
+    step(["content/c.md"])
+    (site / "content/b.md").unlink()
+    step(["content/b.md"])
+    (site / "content/a.md").write_text("# A\n\n## Two\n\nRenamed heading.\n")
+    with pytest.raises(SitegenError) as caught:  # index.md's link to #one is now broken
+        builder.build(changed=["content/a.md"])
+    assert caught.value.first.path == "content/index.md"

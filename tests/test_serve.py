@@ -250,8 +250,8 @@ class GatedBuilder:
         self.gate = threading.Event()
         self.gate.set()
 
-    def build(self):  # noqa: ANN201
-        result = self.real.build()
+    def build(self, changed=None):  # noqa: ANN001, ANN201
+        result = self.real.build(changed=changed)
         self.entered.set()
         assert self.gate.wait(WAIT)
         return result
@@ -389,7 +389,7 @@ def test_an_internal_error_in_a_build_does_not_kill_the_server(serve_site, make_
     builder = GatedBuilder(site)
     live = serve_site(root=site, builder=builder)
     real = builder.real.build
-    builder.real.build = lambda: 1 / 0  # type: ignore[method-assign]
+    builder.real.build = lambda changed=None: 1 / 0  # type: ignore[method-assign]
     events = live.events()
     events.next("hello")
     write(site / "content/about.md", "# About\n\nBoom.\n")
