@@ -77,7 +77,7 @@ class _Loaded:
 class _Finished:
     """A page with its placeholders resolved, and the key it was resolved under."""
 
-    key: str
+    key: tuple[str, str, tuple[str, ...]]
     page: Page
     read: frozenset[str]
     fingerprint: str
@@ -104,6 +104,7 @@ class Builder:
         self._targets: dict[tuple[str, str], LinkTarget] = {}
         self._templates: tuple[str, Templates] | None = None
         self._files: tuple[Config, ContentFiles, frozenset[str]] | None = None
+        self._render_keys: dict[tuple[str, str, str], str] = {}
 
     def build(self, sink: Callable[[str, bytes], None] | None = None,
               changed: Collection[str] | None = None) -> BuildResult:
@@ -140,10 +141,12 @@ class Builder:
         )
         loaded = _Loaded(config)
         unchanged = self._vouched_unchanged(changed, config)
-        files = self._files[1] if unchanged is not None and self._files else (
-            discover(config.content_dir))
-        self._files = (config, files, frozenset(
-            path.relative_to(self.root).as_posix() for path in (*files.pages, *files.assets)))
+        if unchanged is not None and self._files is not None:
+            files = self._files[1]
+        else:
+            files = discover(config.content_dir)
+            self._files = (config, files, frozenset(
+                path.relative_to(self.root).as_posix() for path in (*files.pages, *files.assets)))
         for path in files.assets:
             try:
                 _check_inside(path, self.root)
@@ -228,9 +231,12 @@ class Builder:
             [(p.source, p.title, p.url, p.date, p.description, p.weight, p.extra) for p in nav],
         )
         rendered = 0
+        render_keys: dict[tuple[str, str, str], str] = {}
         for page in nav:
             head = self._head_extra(page, charts)
-            key = fingerprint(site_key, fingerprints[page.source], head)
+            inputs = (site_key, fingerprints[page.source], head)
+            key = self._render_keys.get(inputs) or fingerprint(*inputs)
+            render_keys[inputs] = key
             html_bytes = self.render_cache.get(page.output_path, key)
             if html_bytes is None:
                 try:
@@ -245,6 +251,7 @@ class Builder:
             if page.social_image:
                 chart = charts[(page.source, int(page.extra.get("social_chart", 1)) - 1)]
                 outputs.add(page.social_image, chart.png(), page.source)
+        self._render_keys = render_keys  # the next build looks its keys up, not hashes them
         self._special_pages(view, templates, outputs, problems)
         problems.problems.extend(outputs.problems)
         return BuildResult(
@@ -317,7 +324,7 @@ class Builder:
                 for chart in (charts.get((page.source.source, i))
                               for i in range(len(page.parsed.fences)))
             ]
-            key = fingerprint(site_key, page.source.source, page.source.digest, figures)
+            key = (site_key, page.source.digest, tuple(figures))  # compared, never stored
             done = self._finished.get(page.source.source)
             if done is None or done.key != key:
                 try:
@@ -347,7 +354,7 @@ class Builder:
         targets: Mapping[str, LinkTarget],
         charts: Mapping[tuple[str, int], Any],
         figures: list[str],
-        key: str,
+        key: tuple[str, str, tuple[str, ...]],
     ) -> _Finished:
         """Resolve a parsed page's placeholders: values, links and charts."""
         source, parsed = loaded_page.source, loaded_page.parsed
