@@ -105,6 +105,7 @@ class Builder:
         self._templates: tuple[str, Templates] | None = None
         self._files: tuple[Config, ContentFiles, frozenset[str]] | None = None
         self._render_keys: dict[tuple[str, str, str], str] = {}
+        self._hashes: dict[str, tuple[tuple[Any, ...], str]] = {}
 
     def build(self, sink: Callable[[str, bytes], None] | None = None,
               changed: Collection[str] | None = None) -> BuildResult:
@@ -225,11 +226,11 @@ class Builder:
         build_date = _build_date()
         view = SiteView(config, nav, MappingProxyType(loaded.datasets), asset_names, build_date)
         templates = self._templates_for(config)
-        site_key = fingerprint(
+        site_key = self._hash("render", (
             self._templates[0] if self._templates else "", config, asset_names, build_date,
             sorted((name, d.digest) for name, d in loaded.datasets.items()),
             [(p.source, p.title, p.url, p.date, p.description, p.weight, p.extra) for p in nav],
-        )
+        ))
         rendered = 0
         render_keys: dict[tuple[str, str, str], str] = {}
         for page in nav:
@@ -260,6 +261,15 @@ class Builder:
             inputs=MappingProxyType({f.page.output_path: f.read for f in finished}),
             seconds=0.0, rendered=rendered,
         )
+
+    def _hash(self, name: str, value: tuple[Any, ...]) -> str:
+        """fingerprint(*value), reused while value equals last build's (comparing is cheaper)."""
+        last = self._hashes.get(name)
+        if last is not None and last[0] == value:
+            return last[1]
+        digest = fingerprint(*value)
+        self._hashes[name] = (value, digest)
+        return digest
 
     def _templates_for(self, config: Config) -> Templates:
         """One Jinja environment while the templates and settings stay the same."""
@@ -312,10 +322,10 @@ class Builder:
         targets = {_content_path(p.source.source): self._target(p) for p in loaded.pages}
         link_targets = [(path, target.url, target.signature)
                         for path, target in sorted(targets.items())]
-        site_key = fingerprint(
+        site_key = self._hash("resolve", (
             loaded.config, link_targets, sorted(loaded.assets), sorted(loaded.broken),
             sorted((name, d.digest) for name, d in loaded.datasets.items()),
-        )
+        ))
         finished: list[_Finished] = []
         fresh: dict[str, _Finished] = {}
         for page in loaded.pages:
