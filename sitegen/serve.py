@@ -10,263 +10,30 @@ Live reload that never lies:
 - browsers hear of a build over server-sent events after it is published, with what changed
   per page: reload it (keeping the scroll), swap stylesheets, or re-embed only its charts.
 
-The live-reload script is added to text/html responses here, never by `sitegen build`.
-Requests are answered from the in-memory site only, so no URL can read outside the output.
+Here: `Server` (bind, watcher, build thread, terminal lines, stop) and the `serve` command.
+The published state and what each build changed live in `live`; the HTTP side (answering
+from memory, the live-reload script, the event stream) in `httpd`.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import http.server
-import json
-import mimetypes
-import queue
-import re
 import signal
-import socket
 import sys
 import threading
 import time
 import traceback
-import uuid
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
-from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from collections.abc import Callable
+from pathlib import Path
 
 from sitegen.build import Builder, BuildOptions, BuildResult
-from sitegen.errors import Problem, SitegenError
-from sitegen.output import MemoryWriter
+from sitegen.errors import SitegenError
+from sitegen.httpd import LOOPBACK, SiteHTTPServer
+from sitegen.live import BuildNews, LiveSite, error_payload
 from sitegen.watch import Changes, SiteWatcher
 
-PREFIX = "/__sitegen/"
-EVENTS_PATH = PREFIX + "events"
-SCRIPT_PATH = PREFIX + "livereload.js"
 PORT_TRIES = 10
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-REQUEST_WAIT = 60.0
-HEARTBEAT = 15.0
-
-_HASHED = re.compile(r"^(?P<stem>.+)\.[0-9a-f]{10}(?P<suffix>\.(?:css|js))$")
-_FIGURE = re.compile(rb'<figure\b[^>]*\bclass="[^"]*\bchart\b[^"]*"[^>]*>.*?</figure>', re.S)
-_BODY_END = re.compile(rb"</body\s*>", re.I)
-
-
-# ---------------------------------------------------------------------- what a build changed
-
-@dataclass(frozen=True)
-class BuildNews:
-    """What one published build means for the open tabs (sent as JSON over SSE)."""
-
-    build: int
-    pages: Mapping[str, str] = field(default_factory=dict)   # html path -> reload|css|charts
-    css: Mapping[str, str] = field(default_factory=dict)     # old css path -> new css path
-    charts: Mapping[str, list[int]] = field(default_factory=dict)  # html path -> figure indexes
-    assets: tuple[str, ...] = ()                             # other changed or removed files
-    error: Mapping[str, Any] | None = None
-
-    def payload(self) -> dict[str, Any]:
-        return {"build": self.build, "pages": dict(self.pages), "css": dict(self.css),
-                "charts": {k: list(v) for k, v in self.charts.items()},
-                "assets": list(self.assets), "error": self.error}
-
-
-def compare_builds(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> tuple[
-        dict[str, str], dict[str, str], dict[str, list[int]], list[str]]:
-    """(pages, css renames, chart indexes, other assets) that differ between two builds.
-
-    A page whose bytes differ only by renamed stylesheets is "css" (the tab swaps its links);
-    only inside `figure.chart` elements is "charts"; anything else is "reload". A renamed
-    script makes a reload: scripts cannot be swapped honestly.
-    """
-    removed = [p for p in old if p not in new]
-    added = [p for p in new if p not in old]
-    renames = _hashed_renames(removed, added)
-    css = {a: b for a, b in renames.items() if a.endswith(".css")}
-    explained = set(renames) | set(renames.values())
-    pages: dict[str, str] = {}
-    charts: dict[str, list[int]] = {}
-    assets: list[str] = []
-    for path, data in new.items():
-        before = old.get(path)
-        if before is data or before == data:
-            continue
-        if not path.endswith(".html"):
-            if path not in explained:
-                assets.append(path)
-            continue
-        if before is None:
-            pages[path] = "reload"
-            continue
-        kind, indexes = _page_change(before, data, renames, css)
-        pages[path] = kind
-        if indexes:
-            charts[path] = indexes
-    for path in removed:
-        if path.endswith(".html"):
-            pages[path] = "reload"
-        elif path not in explained:
-            assets.append(path)
-    return pages, css, charts, sorted(assets)
-
-
-def _hashed_renames(removed: list[str], added: list[str]) -> dict[str, str]:
-    """Old -> new site path of content-hashed files whose hash changed (css/site.<h>.css)."""
-    def unhashed(path: str) -> str | None:
-        name = PurePosixPath(path)
-        match = _HASHED.match(name.name)
-        return str(name.with_name(match["stem"] + match["suffix"])) if match else None
-
-    fresh: dict[str, str] = {}
-    for path in added:
-        key = unhashed(path)
-        if key is not None:
-            fresh[key] = path
-    renames = {}
-    for path in removed:
-        key = unhashed(path)
-        if key is not None and key in fresh:
-            renames[path] = fresh[key]
-    return renames
-
-
-def _page_change(before: bytes, after: bytes, renames: Mapping[str, str],
-                 css: Mapping[str, str]) -> tuple[str, list[int]]:
-    if renames:
-        undone = after
-        for old_path, new_path in renames.items():
-            undone = undone.replace(PurePosixPath(new_path).name.encode(),
-                                    PurePosixPath(old_path).name.encode())
-        if undone == before:
-            return ("css", []) if len(css) == len(renames) else ("reload", [])
-        if len(css) != len(renames):
-            return "reload", []
-        after = undone  # judge the rest of the change as if the stylesheets had not moved
-    old_figures = _FIGURE.findall(before)
-    new_figures = _FIGURE.findall(after)
-    if (old_figures and len(old_figures) == len(new_figures)
-            and _FIGURE.sub(b"", before) == _FIGURE.sub(b"", after)):
-        indexes = [i for i, (a, b) in enumerate(zip(old_figures, new_figures)) if a != b]
-        if indexes:
-            return "charts", indexes
-        return ("css", []) if renames else ("reload", [])
-    return "reload", []
-
-
-def error_payload(error: BaseException, debug: bool = False) -> dict[str, Any]:
-    """The overlay's content: every problem with its place, as the terminal prints it."""
-    if isinstance(error, SitegenError):
-        problems = list(error.problems)
-    else:
-        problems = [Problem(f"internal error: {type(error).__name__}: {error}",
-                            hint="rerun with --debug for a traceback, and please report it")]
-    items = [{"path": p.path, "line": p.line, "column": p.column, "message": p.message,
-              "hint": p.hint, "location": p.location(), "text": p.format()} for p in problems]
-    payload: dict[str, Any] = {"problems": items,
-                               "summary": f"{len(items)} problem{'s' if len(items) != 1 else ''}"}
-    if debug and not isinstance(error, SitegenError):
-        payload["traceback"] = "".join(traceback.format_exception(error))
-    return payload
-
-
-# ---------------------------------------------------------------------- the live site
-
-class LiveSite:
-    """The latest good files, the build number, and the rule that requests wait for builds."""
-
-    def __init__(self, changes: Changes) -> None:
-        self.changes = changes
-        self.id = uuid.uuid4().hex[:12]
-        self.writer = MemoryWriter({})
-        self.number = 0             # builds published so far (good or failed)
-        self.covered = -1           # changes.seen value the latest published build covers
-        self.good = False           # whether any build has succeeded yet
-        self.error: dict[str, Any] | None = None
-        self.changed_at: dict[str, int] = {}
-        self.builds_run = 0
-        self._cond = threading.Condition()
-        self._clients: list[queue.Queue[tuple[str, dict[str, Any]] | None]] = []
-
-    @property
-    def files(self) -> Mapping[str, bytes]:
-        return self.writer.files
-
-    def wait_fresh(self, timeout: float = REQUEST_WAIT) -> tuple[Mapping[str, bytes], int]:
-        """The files and build number once every recorded change is built (or timeout)."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while self.covered < self.changes.seen:
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    break
-                self._cond.wait(left)
-            return self.writer.files, self.number
-
-    def wait_for(self, predicate: Callable[[LiveSite], bool], timeout: float) -> bool:
-        """Wait until predicate(self) holds after a publish (for tests and the benchmark)."""
-        with self._cond:
-            return self._cond.wait_for(lambda: predicate(self), timeout)
-
-    def publish(self, covers: int, files: Mapping[str, bytes] | None,
-                error: dict[str, Any] | None) -> BuildNews:
-        """Make a finished build visible, wake waiting requests, then tell the browsers."""
-        with self._cond:
-            self.builds_run += 1
-            self.number += 1
-            if files is not None:
-                old = self.writer.files
-                pages, css, charts, assets = compare_builds(old, files)
-                self.writer.write(files)
-                for path in list(pages) + list(assets) + list(css) + list(css.values()):
-                    self.changed_at[path] = self.number
-                if not self.good:
-                    self.good = True
-                news = BuildNews(self.number, pages, css, charts, tuple(assets), None)
-                self.error = None
-            else:
-                news = BuildNews(self.number, error=error)
-                self.error = error
-            self.covered = max(self.covered, covers)
-            message = ("build", news.payload())
-            for client in self._clients:
-                client.put(message)
-            self._cond.notify_all()
-        return news
-
-    def subscribe(self, page: str, fallback: str, build: int, server: str) -> tuple[
-            queue.Queue[tuple[str, dict[str, Any]] | None], dict[str, Any]]:
-        """A client's event queue and its hello (with `reload` when its page is stale)."""
-        client: queue.Queue[tuple[str, dict[str, Any]] | None] = queue.Queue()
-        with self._cond:
-            self._clients.append(client)
-            if server != self.id:
-                stale = True        # served by an earlier run of the server
-            elif not page:
-                stale = self.good   # the "first build failed" page: any good build replaces it
-            else:
-                stale = max(self.changed_at.get(page, 0),
-                            self.changed_at.get(fallback, 0) if fallback else 0) > build
-            hello = {"build": self.number, "server": self.id, "reload": stale,
-                     "error": self.error}
-        return client, hello
-
-    def unsubscribe(self, client: queue.Queue[Any]) -> None:
-        with self._cond:
-            if client in self._clients:
-                self._clients.remove(client)
-
-    def close_clients(self) -> None:
-        with self._cond:
-            for client in self._clients:
-                client.put(None)
-            self._clients.clear()
-
-    @property
-    def client_count(self) -> int:
-        with self._cond:
-            return len(self._clients)
+_ADDRESS_IN_USE = {98, 48, 10048}  # EADDRINUSE on Linux, macOS, Windows
 
 
 # ---------------------------------------------------------------------- the server
@@ -293,7 +60,7 @@ class Server:
         self.site = LiveSite(self.changes)
         # Caches go to disk when the server stops, not after every rebuild.
         self.builder = builder or Builder(self.root, options, persist_caches=False)
-        self.httpd: _HTTPServer | None = None
+        self.httpd: SiteHTTPServer | None = None
         self.watcher: SiteWatcher | None = None
         self._threads: list[threading.Thread] = []
         self._warned: tuple[str, ...] = ()
@@ -345,12 +112,13 @@ class Server:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    def _bind(self) -> _HTTPServer:
+    def _bind(self) -> SiteHTTPServer:
         last: OSError | None = None
         ports = [self.port] if self.port == 0 else range(self.port, self.port + self.port_tries + 1)
         for port in ports:
             try:
-                httpd = _HTTPServer((self.host, port), _Handler)
+                httpd = SiteHTTPServer((self.host, port), self.site, log=self.log,
+                                       verbose=self.verbose)
             except OSError as error:
                 if error.errno not in _ADDRESS_IN_USE:
                     raise SitegenError(f"cannot listen on {self.host}:{port}: "
@@ -358,7 +126,6 @@ class Server:
                                        hint="check --host (127.0.0.1 is the safe default)") from None
                 last = error
                 continue
-            httpd.app = self
             if port != self.port:
                 self.log(f"*** port {self.port} is in use; serving on port {port} instead ***")
             return httpd
@@ -441,216 +208,8 @@ class Server:
                 else "still serving the last good build")
         self.log(f"build failed in {seconds:.2f}s: {cause}; {keep}")
 
-    # -- answering
-
-    def host_allowed(self, host_header: str) -> bool:
-        """Whether a request's Host names this machine, when the server listens on loopback.
-
-        A web page elsewhere could point a DNS name at 127.0.0.1 and read the preview through
-        the visitor's browser (DNS rebinding); a loopback server answers loopback names only.
-        """
-        if self.host not in LOOPBACK:
-            return True
-        name = host_header.strip().lower()
-        if name.startswith("["):
-            name = name[1:].split("]", 1)[0]
-        elif name.count(":") == 1:
-            name = name.split(":", 1)[0]
-        return name in LOOPBACK or name.endswith(".localhost") or name == ""
-
-    def respond(self, path: str) -> tuple[int, dict[str, str], bytes]:
-        """(status, headers, body) for a GET of this URL path (query string allowed)."""
-        split = urlsplit(path)
-        site_path = _site_path(split.path)
-        if site_path is None:
-            return 400, {"Content-Type": "text/plain; charset=utf-8"}, b"bad request path\n"
-        files, number = self.site.wait_fresh()
-        if not self.site.good:
-            body = _NO_BUILD_PAGE.encode()
-            return 503, _html_headers(), self._inject(body, "", number)
-        data = files.get(site_path)
-        if data is None and site_path + "/index.html" in files:
-            target = split.path + "/" + (f"?{split.query}" if split.query else "")
-            return 301, {"Location": target, "Content-Type": "text/plain"}, b""
-        if data is None:
-            # the tab remembers the path it asked for: it reloads when that page appears
-            missing = files.get("404.html", _NOT_FOUND_PAGE.encode())
-            return 404, _html_headers(), self._inject(missing, site_path, number, "404.html")
-        status = 200
-        headers = {"Content-Type": _content_type(site_path)}
-        if site_path.endswith((".html", ".htm")):
-            headers = _html_headers()
-            data = self._inject(data, site_path, number)
-        elif _HASHED.match(PurePosixPath(site_path).name):
-            headers["Cache-Control"] = "max-age=31536000, immutable"
-        return status, headers, data
-
-    def _inject(self, html: bytes, site_path: str, number: int, fallback: str = "") -> bytes:
-        """The page with the live-reload script before its last </body>."""
-        tag = (f'<script defer src="{SCRIPT_PATH}?v={_client_version()}" '
-               f'data-page="{_attr(site_path)}" '
-               f'data-fallback="{_attr(fallback)}" data-build="{number}" '
-               f'data-server="{self.site.id}"></script>').encode()
-        matches = list(_BODY_END.finditer(html))
-        if not matches:
-            return html + tag
-        at = matches[-1].start()
-        return html[:at] + tag + html[at:]
-
-
-_ADDRESS_IN_USE = {98, 48, 10048}  # EADDRINUSE on Linux, macOS, Windows
-
-
-class _HTTPServer(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-    app: Server
-
-    def __init__(self, address: tuple[str, int], handler: type) -> None:
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        super().__init__(address, handler)
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    server: _HTTPServer
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms ACK stall
-    server_version = "sitegen"
-    sys_version = ""
-
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-        self._answer(head=False)
-
-    def do_HEAD(self) -> None:  # noqa: N802
-        self._answer(head=True)
-
-    def _answer(self, head: bool) -> None:
-        app = self.server.app
-        path = urlsplit(self.path).path
-        try:
-            if not app.host_allowed(self.headers.get("Host", "")):
-                status, headers, body = 403, {"Content-Type": "text/plain; charset=utf-8"}, (
-                    b"sitegen serve answers only to localhost names while it listens on "
-                    b"localhost (a guard against DNS rebinding); use --host to serve others\n")
-            elif path == EVENTS_PATH:
-                self._events(app)
-                return
-            elif path == SCRIPT_PATH:  # named by its hash in pages: cached across reloads
-                status, headers, body = 200, {
-                    "Content-Type": "text/javascript; charset=utf-8",
-                    "Cache-Control": "max-age=31536000, immutable"}, _client_script()
-            else:
-                status, headers, body = app.respond(self.path)
-            self.send_response(status)
-            headers.setdefault("Cache-Control", "no-cache")
-            headers["X-Content-Type-Options"] = "nosniff"
-            headers["Content-Length"] = str(len(body))
-            for key, value in headers.items():
-                self.send_header(key, value)
-            self.end_headers()
-            if not head:
-                self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
-            self.close_connection = True
-
-    def _events(self, app: Server) -> None:
-        query = parse_qs(urlsplit(self.path).query)
-        page = query.get("page", [""])[0]
-        build = _int(query.get("build", ["-1"])[0], -1)
-        last = _int(self.headers.get("Last-Event-ID", ""), -1)
-        if last >= 0:
-            build = max(build, last)
-        server = query.get("server", [""])[0]
-        fallback = query.get("fallback", [""])[0]
-        client, hello = app.site.subscribe(page, fallback, build, server)
-        self.close_connection = True
-        try:
-            self.send_response(200)
-            self.send_header("Content-Type", "text/event-stream; charset=utf-8")
-            self.send_header("Cache-Control", "no-cache")
-            self.send_header("Connection", "close")
-            self.send_header("X-Accel-Buffering", "no")
-            self.end_headers()
-            self._send_event("hello", hello, hello["build"])
-            while True:
-                try:
-                    message = client.get(timeout=HEARTBEAT)
-                except queue.Empty:
-                    self.wfile.write(b": keep-alive\n\n")
-                    self.wfile.flush()
-                    continue
-                if message is None:
-                    return
-                name, data = message
-                self._send_event(name, data, data.get("build"))
-        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, OSError):
-            return
-        finally:
-            app.site.unsubscribe(client)
-
-    def _send_event(self, name: str, data: dict[str, Any], ident: int | None) -> None:
-        text = f"event: {name}\n" + (f"id: {ident}\n" if ident is not None else "")
-        text += f"retry: 500\ndata: {json.dumps(data, separators=(',', ':'))}\n\n"
-        self.wfile.write(text.encode())
-        self.wfile.flush()
-
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        app = self.server.app
-        if app.verbose:
-            app.log(f"{self.address_string()} {format % args}")
-
 
 # ---------------------------------------------------------------------- small helpers
-
-def _site_path(url_path: str) -> str | None:
-    """The site path a URL path names (folders -> their index.html); None when refused.
-
-    Decodes once; refuses `..`, backslashes and NUL whether they came encoded or not, so no
-    URL can name anything but a file of the in-memory site.
-    """
-    try:
-        decoded = unquote(url_path, errors="strict")
-    except UnicodeDecodeError:
-        return None
-    if "\x00" in decoded or "\\" in decoded:
-        return None
-    parts = decoded.split("/")
-    if any(part == ".." for part in parts):
-        return None
-    clean = [part for part in parts if part not in ("", ".")]
-    joined = "/".join(clean)
-    if not clean or decoded.endswith("/"):
-        return joined + "/index.html" if joined else "index.html"
-    return joined
-
-
-def _content_type(path: str) -> str:
-    kind, encoding = mimetypes.guess_type(path)
-    if kind is None:
-        kind = {".webmanifest": "application/manifest+json", ".mjs": "text/javascript"}.get(
-            PurePosixPath(path).suffix, "application/octet-stream")
-    if kind.startswith("text/") or kind in ("application/javascript", "application/json",
-                                            "image/svg+xml", "application/xml"):
-        kind += "; charset=utf-8"
-    return kind
-
-
-def _html_headers() -> dict[str, str]:
-    return {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store"}
-
-
-def _attr(text: str) -> str:
-    return text.replace("&", "&amp;").replace('"', "&quot;").replace("<", "&lt;")
-
-
-def _int(text: str, default: int) -> int:
-    try:
-        return int(text)
-    except (TypeError, ValueError):
-        return default
-
 
 def _describe(paths: list[str]) -> str:
     shown = [p for p in paths if p != "(start)"]
@@ -670,37 +229,8 @@ def _output_dir(root: Path) -> str:
         return "_site"
 
 
-_SCRIPT_CACHE: dict[str, bytes] = {}
-
-
-def _client_script() -> bytes:
-    if "js" not in _SCRIPT_CACHE:
-        _SCRIPT_CACHE["js"] = (Path(__file__).parent / "assets" / "livereload.js").read_bytes()
-    return _SCRIPT_CACHE["js"]
-
-
-def _client_version() -> str:
-    if "version" not in _SCRIPT_CACHE:
-        _SCRIPT_CACHE["version"] = hashlib.sha256(_client_script()).hexdigest()[:10].encode()
-    return _SCRIPT_CACHE["version"].decode()
-
-
 def _print(line: str) -> None:
     print(line, flush=True)
-
-
-_NO_BUILD_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>sitegen: build failed</title></head>
-<body><main style="font:16px system-ui,sans-serif;max-width:40rem;margin:3rem auto">
-<h1>The first build failed</h1><p>The error is shown over this page and in the terminal.
-Fix it and save: this page reloads by itself.</p></main></body></html>
-"""
-
-_NOT_FOUND_PAGE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>Not found</title></head>
-<body><main style="font:16px system-ui,sans-serif;max-width:40rem;margin:3rem auto">
-<h1>Not found</h1><p>No page here (and the site has no 404.html).</p></main></body></html>
-"""
 
 
 # ---------------------------------------------------------------------- the command
