@@ -8,31 +8,29 @@ output. A `Builder` keeps its caches between builds, so the dev server and a sec
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from sitegen.config import Config, load_config
-from sitegen.content import ContentFiles, SourcePage, discover, read_page, title_from_name
+from sitegen.content import ContentFiles, SourcePage, discover, read_page
 from sitegen.data import Dataset, load_datasets
 from sitegen.errors import Problem, ProblemCollector, SitegenError
-from sitegen.links import LinkTarget, link_target, resolve_link
-from sitegen.markdown import PLACEHOLDER, ParsedMarkdown, Reference, parse_markdown
+from sitegen.links import LinkTarget, link_target
+from sitegen.markdown import ParsedMarkdown, parse_markdown
 from sitegen.feeds import FeedEntry, atom_feed, sitemap_xml
 from sitegen.output import OutputSet
 from sitegen.pagecache import PageCache
 from sitegen.rendercache import RenderCache, fingerprint, tree_fingerprint
-from sitegen.render import DEFAULT_TEMPLATE, HOME_TEMPLATE, Page, SiteView, Templates
+from sitegen.render import Page, SiteView, Templates
 from sitegen.render import root_prefix, theme_root
-from sitegen.values import resolve_expression, resolve_in_text
-
-HASHED_SUFFIXES = (".css", ".js")
-
+from sitegen.resolve import SiteIndex, content_path, resolve_page
+from sitegen.static import check_inside, hashed_name, static_files
+from sitegen.values import resolve_in_text
 
 @dataclass(frozen=True)
 class BuildOptions:
@@ -150,7 +148,7 @@ class Builder:
                 path.relative_to(self.root).as_posix() for path in (*files.pages, *files.assets)))
         for path in files.assets:
             try:
-                _check_inside(path, self.root)
+                check_inside(path, self.root)
             except SitegenError as error:
                 problems.add(error)
                 continue
@@ -204,8 +202,8 @@ class Builder:
         for problem in chart_warnings:
             problems.warn(problem)
 
-        static = _static_files(config.root, problems)
-        asset_names = {rel: _hashed_name(rel, data) for rel, (data, _) in static.items()}
+        static = static_files(config.root, problems)
+        asset_names = {rel: hashed_name(rel, data) for rel, (data, _) in static.items()}
         for rel, (data, source) in static.items():
             outputs.add(asset_names[rel], data, source)
         for rel, path in loaded.assets.items():
@@ -319,13 +317,15 @@ class Builder:
         problems: ProblemCollector,
     ) -> list[_Finished]:
         """Every page resolved, reusing last build's result when nothing it reads changed."""
-        targets = {_content_path(p.source.source): self._target(p) for p in loaded.pages}
+        targets = {content_path(p.source.source): self._target(p) for p in loaded.pages}
         link_targets = [(path, target.url, target.signature)
                         for path, target in sorted(targets.items())]
         site_key = self._hash("resolve", (
             loaded.config, link_targets, sorted(loaded.assets), sorted(loaded.broken),
             sorted((name, d.digest) for name, d in loaded.datasets.items()),
         ))
+        index = SiteIndex(loaded.datasets, targets, frozenset(loaded.assets),
+                          frozenset(loaded.broken))
         finished: list[_Finished] = []
         fresh: dict[str, _Finished] = {}
         for page in loaded.pages:
@@ -337,11 +337,16 @@ class Builder:
             key = (site_key, page.source.digest, tuple(figures))  # compared, never stored
             done = self._finished.get(page.source.source)
             if done is None or done.key != key:
+                chart_inputs = [chart.inputs if chart is not None else None
+                                for chart in (charts.get((page.source.source, i))
+                                              for i in range(len(page.parsed.fences)))]
                 try:
-                    done = self._finish_page(page, loaded, targets, charts, figures, key)
+                    finished_page, read = resolve_page(page.source, page.parsed, index,
+                                                       figures, chart_inputs)
                 except SitegenError as error:
                     problems.add(error)
                     continue
+                done = _Finished(key, finished_page, read, fingerprint(finished_page))
             fresh[page.source.source] = done
             finished.append(done)
         self._finished = fresh
@@ -356,70 +361,6 @@ class Builder:
                                  parsed.heading_ids, len(parsed.fences))
             self._targets[key] = target
         return target
-
-    def _finish_page(
-        self,
-        loaded_page: LoadedPage,
-        loaded: _Loaded,
-        targets: Mapping[str, LinkTarget],
-        charts: Mapping[tuple[str, int], Any],
-        figures: list[str],
-        key: tuple[str, str, tuple[str, ...]],
-    ) -> _Finished:
-        """Resolve a parsed page's placeholders: values, links and charts."""
-        source, parsed = loaded_page.source, loaded_page.parsed
-        offset = source.body_line - 1
-        read: set[str] = {source.source}
-        errors: list[Problem] = []
-        prefix = root_prefix(source.url)
-        here = _content_path(source.source)
-
-        def place(error: SitegenError, ref: Reference) -> None:
-            errors.extend(replace(p, path=source.source, line=ref.line + offset,
-                                  column=ref.column) for p in error.problems)
-
-        values: list[str] = []
-        for ref in parsed.expressions:
-            name = ref.text.split(".", 1)[0].strip()
-            try:
-                values.append(_escape(resolve_expression(ref.text, loaded.datasets)))
-                read.add(loaded.datasets[name].path)
-            except SitegenError as error:
-                if f"data:{name}" not in loaded.broken:
-                    place(error, ref)
-                values.append("")
-        links: list[str] = []
-        for ref in parsed.links:
-            try:
-                url, depends_on = resolve_link(ref.text, here, prefix, targets,
-                                               loaded.assets, loaded.broken)
-            except SitegenError as error:
-                place(error, ref)
-                url, depends_on = "", None
-            links.append(_escape(url))
-            if depends_on:
-                read.add(depends_on)
-        for index in range(len(parsed.fences)):
-            chart = charts.get((source.source, index))
-            if chart is not None:
-                read.update(chart.inputs)
-        if errors:
-            raise SitegenError(problems=errors)
-        lookup = {"E": values, "L": links, "C": figures}
-        content = PLACEHOLDER.sub(lambda m: lookup[m.group(1)][int(m.group(2))], parsed.html)
-        title = source.title or parsed.first_heading or title_from_name(source.source)
-        template = source.template or (HOME_TEMPLATE if source.url == "" else DEFAULT_TEMPLATE)
-        has_charts = bool(parsed.fences)
-        social = None
-        if has_charts and (source.source, int(source.extra.get("social_chart", 1)) - 1) in charts:
-            social = source.url + "social.png"
-        page = Page(
-            source=source.source, url=source.url, output_path=source.output_path, title=title,
-            description=source.description, date=source.date, template=template,
-            weight=source.weight, content=content, toc=parsed.toc, has_charts=has_charts,
-            social_image=social, extra=source.extra,
-        )
-        return _Finished(key, page, frozenset(read), fingerprint(page))
 
     def _head_extra(self, page: Page, charts: Mapping[tuple[str, int], Any]) -> str:
         parts = []
@@ -523,54 +464,6 @@ def _read_and_parse(path: Path, root: Path, typographer: bool) -> LoadedPage:
     except SitegenError as error:
         raise error.placed(source.source, source.body_line - 1) from None
     return LoadedPage(source, parsed)
-
-
-def _content_path(source: str) -> str:
-    return source.split("/", 1)[1] if source.startswith("content/") else source
-
-
-def _escape(text: str) -> str:
-    from markupsafe import escape
-
-    return str(escape(text))
-
-
-def _static_files(root: Path, problems: ProblemCollector) -> dict[str, tuple[bytes, str]]:
-    """Theme static files, overridden file by file by the site's own static/."""
-    found: dict[str, tuple[bytes, str]] = {}
-    for base, label in ((theme_root() / "static", "(theme) static"), (root / "static", "static")):
-        if not base.is_dir():
-            continue
-        for path in sorted(base.rglob("*")):
-            if path.is_file() and not path.name.startswith("."):
-                if label == "static":
-                    try:
-                        _check_inside(path, root)
-                    except SitegenError as error:
-                        problems.add(error)
-                        continue
-                rel = path.relative_to(base).as_posix()
-                found[rel] = (path.read_bytes(), f"{label}/{rel}")
-    return found
-
-
-def _check_inside(path: Path, root: Path) -> None:
-    """A symlink that leads out of the site would publish a file the writer never meant to."""
-    resolved = path.resolve()
-    if not resolved.is_relative_to(root):
-        relative = path.relative_to(root).as_posix()
-        raise SitegenError(
-            f"{relative} is a link to {resolved}, outside the site", relative, None, None,
-            "copy the file into the site instead of linking to it",
-        )
-
-
-def _hashed_name(relative: str, data: bytes) -> str:
-    path = PurePosixPath(relative)
-    if path.suffix not in HASHED_SUFFIXES:
-        return relative
-    digest = hashlib.sha256(data).hexdigest()[:10]
-    return str(path.with_name(f"{path.stem}.{digest}{path.suffix}"))
 
 
 def _build_date() -> dt.datetime | None:
