@@ -123,10 +123,11 @@ def breakdown(root: Path) -> dict[str, float]:
     """Per-chart cost of each stage, measured in this process."""
     sys.path.insert(0, str(REPO))
     from sitegen import build as build_module  # noqa: F401  (imports as a build would)
+    from sitegen.chart_blocks import ChartBlock, read_block_yaml
     from sitegen.chart_modules import build_python_chart
     from sitegen.chart_render import render_svg, vegalite_version
     from sitegen.chart_schema import SchemaChecker
-    from sitegen.chart_specs import ChartBlock, build_yaml_chart, read_block_yaml
+    from sitegen.chart_specs import build_yaml_chart
     from sitegen.config import Config
     from sitegen.data import load_datasets
 

@@ -1,11 +1,10 @@
-"""Chart blocks -> checked Vega-Lite specs (the front half of the charts room).
+"""YAML chart blocks -> checked Vega-Lite specs (the front half of the charts room).
 
-A ```chart fence holds YAML; this module reads it with the line of every key, splits the keys
-the page shows (description, caption, source, kind, id) from the Vega-Lite spec, resolves
-dataset names to inline data, expands Altair shorthand (`period:O`), infers field types from
-the dataset's column types, checks that every field exists, and has Altair validate the spec
-(chart_schema.py words the errors). `python: NAME` blocks go to chart_modules.py instead.
-Every problem comes back located at the fence's line plus the key's line inside the YAML.
+A YAML block (read by chart_blocks.py) is split into the keys the page shows and the
+Vega-Lite spec; dataset names become inline data, data URLs name published files of the site,
+fields are expanded and typed (chart_fields.py), and Altair's schema validates the result
+(chart_schema.py words the errors). ChartSpec, what both kinds of block build, lives here;
+`python: NAME` blocks are built by chart_modules.py.
 """
 
 from __future__ import annotations
@@ -17,35 +16,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sitegen.chart_schema import Path_, SchemaChecker, did_you_mean, kind_of, schema_hint
-from sitegen.chart_tables import Used, datum_fields, used_rows
+from sitegen.chart_blocks import PAGE_KEYS, ChartBlock, ChartProblem, Places, page_fields
+from sitegen.chart_fields import FieldChecker
+from sitegen.chart_schema import Path_, SchemaChecker, did_you_mean, schema_hint
+from sitegen.chart_tables import Used, used_rows
 from sitegen.data import Dataset
 from sitegen.errors import Problem
-KINDS = ("reported", "estimate", "claim", "mixed")
-
-
-PAGE_KEYS = ("caption", "source", "kind", "id", "python")
-
-
-PYTHON_KEYS = {"python", "description", "caption", "source", "kind", "id"}
-
-
-FIELD_TYPES = {"number": "quantitative", "date": "temporal", "string": "nominal",
-               "boolean": "nominal"}
-
 
 ROOT_TOKEN = "@@sitegen-root@@/"
 """Stands for the page's root prefix in an interactive spec until the page is known."""
-
-
-@dataclass(frozen=True)
-class ChartBlock:
-    """One ```chart fence: its page (site-root-relative source path), order, YAML body and line."""
-
-    page: str
-    index: int
-    text: str
-    line: int
 
 
 @dataclass(frozen=True)
@@ -84,79 +63,6 @@ class ChartSpec:
         return _inline_urls(self.spec, files) if files else self.spec
 
 
-class ChartProblem(Exception):
-    """A located problem found while building one chart (caught per chart, never escapes)."""
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.message)
-        self.problem = problem
-
-
-# --- YAML with places ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Places:
-    """Where each key of the YAML body sits: path -> 0-based line inside the body."""
-
-    lines: Mapping[Path_, int]
-    fence_line: int
-
-    def line(self, path: Path_ = ()) -> int:
-        """File line of the key at path (or of its nearest ancestor that has one)."""
-        path = tuple(path)
-        while path and path not in self.lines:
-            path = path[:-1]
-        if not path:
-            return self.fence_line
-        return self.fence_line + 1 + self.lines[path]
-
-
-def read_block_yaml(block: ChartBlock) -> tuple[dict[str, Any], Places]:
-    """The fence's YAML as a mapping, with the line of every key; a ChartProblem if it is not one."""
-    import yaml
-
-    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-    try:
-        node = yaml.compose(block.text, Loader=loader_cls)
-        value = yaml.load(block.text, Loader=loader_cls)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line = block.line + 1 + mark.line if mark else block.line
-        raise ChartProblem(Problem(
-            f"the chart's YAML is invalid: {exc.problem}", block.page, line,
-            mark.column + 1 if mark else None,
-            "a chart block holds YAML: `key: value` lines, nested by indentation",
-        )) from None
-    if value is None:
-        raise ChartProblem(Problem(
-            "the chart block is empty", block.page, block.line, None,
-            "write `data: NAME`, `mark:` and `encoding:`, or `python: MODULE`",
-        ))
-    if not isinstance(value, dict):
-        raise ChartProblem(Problem(
-            f"a chart block must be a YAML mapping of keys, not a {kind_of(value)}",
-            block.page, block.line + 1, None,
-        ))
-    lines: dict[Path_, int] = {}
-    _collect_lines(node, (), lines)
-    return value, Places(lines, block.line)
-
-
-def _collect_lines(node: Any, path: Path_, lines: dict[Path_, int]) -> None:
-    import yaml
-
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
-            key = key_node.value
-            lines[path + (key,)] = key_node.start_mark.line
-            _collect_lines(value_node, path + (key,), lines)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, item in enumerate(node.value):
-            lines[path + (index,)] = item.start_mark.line
-            _collect_lines(item, path + (index,), lines)
-
-
 # --- building a spec from YAML ------------------------------------------------------------
 
 
@@ -175,7 +81,7 @@ def build_yaml_chart(
     refs: dict[str, Dataset] = {}
     data_files: dict[str, DataFile] = {}
     spec = _resolve_data(spec, (), block, places, datasets, refs, data_files, root, data_dir)
-    _FieldChecker(block, places, refs).view(spec, (), None)
+    FieldChecker(block, places, refs).view(spec, (), None)
     title_spec = spec.pop("title", None)
     _validate(spec, block, places, checker)
     spec = with_altair_defaults(spec)
@@ -191,64 +97,6 @@ def build_yaml_chart(
         used=used, data_files=tuple(data_files.values()), inputs=frozenset(inputs),
         warnings=page["warnings"],
     )
-
-
-def page_fields(block: ChartBlock, raw: Mapping[str, Any], places: Places) -> dict[str, Any]:
-    """The keys the page shows, checked; missing alt text and kind are warnings."""
-    warnings: list[Problem] = []
-    description = raw.get("description")
-    if description is not None and not isinstance(description, str):
-        raise ChartProblem(Problem(
-            "`description` must be text (the chart's alt text)", block.page,
-            places.line(("description",)), None,
-        ))
-    if not (description or "").strip():
-        warnings.append(Problem(
-            "the chart has no description (alt text for readers who cannot see it)",
-            block.page, block.line, None,
-            "add `description:` saying what the chart shows, e.g. its trend and extremes",
-            severity="warning",
-        ))
-    kind = raw.get("kind")
-    if kind is None:
-        warnings.append(Problem(
-            "the chart has no `kind:` (reported, estimate, claim or mixed)",
-            block.page, block.line, None, "say what its numbers are: " + ", ".join(KINDS),
-            severity="warning",
-        ))
-    elif kind not in KINDS:
-        raise ChartProblem(Problem(
-            f"`kind` is {kind!r}; use one of {', '.join(KINDS)}", block.page,
-            places.line(("kind",)), None, did_you_mean(str(kind), KINDS),
-        ))
-    caption = raw.get("caption", "")
-    if not isinstance(caption, str):
-        raise ChartProblem(Problem("`caption` must be text", block.page,
-                                   places.line(("caption",)), None))
-    figure_id = raw.get("id")
-    if figure_id is not None and not (isinstance(figure_id, str)
-                                      and re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", figure_id)):
-        raise ChartProblem(Problem(
-            f"`id` {figure_id!r} is not a usable HTML id", block.page, places.line(("id",)),
-            None, "start with a letter; use letters, digits, '-' and '_'",
-        ))
-    return {
-        "description": (description or "").strip(), "kind": kind,
-        "caption": caption.strip(), "source": _source_text(raw, block, places),
-        "id": figure_id, "warnings": tuple(warnings),
-    }
-
-
-def _source_text(raw: Mapping[str, Any], block: ChartBlock, places: Places) -> str | None:
-    source = raw.get("source")
-    if source is None:
-        return None
-    if isinstance(source, str | int | float):
-        return str(source).strip()
-    raise ChartProblem(Problem(
-        "`source` must be text (it replaces the sources read from the data)", block.page,
-        places.line(("source",)), None,
-    ))
 
 
 def _plain(value: Any) -> Any:
@@ -370,200 +218,7 @@ def _inline_urls(node: Any, files: Mapping[str, DataFile]) -> Any:
     return {k: _inline_urls(v, files) for k, v in node.items()}
 
 
-# --- fields: shorthand, inferred types, existence -----------------------------------------
-
-
-_CONTAINERS = ("layer", "hconcat", "vconcat", "concat")
-
-
-_UNTYPED = {"x2", "y2", "xError", "xError2", "yError", "yError2", "theta2", "radius2",
-            "latitude2", "longitude2"}
-"""Secondary channels take a field but no type: it is the primary channel's."""
-
-
-class _FieldChecker:
-    """Walks views in order: expands shorthand, infers types, checks fields exist."""
-
-    def __init__(self, block: ChartBlock, places: Places, refs: Mapping[str, Dataset]) -> None:
-        self.block = block
-        self.places = places
-        self.refs = refs
-
-    def view(self, spec: dict[str, Any], path: Path_, scope: _Scope | None) -> None:
-        """One view (unit, layer, concat, facet or repeat) with the fields its data offers."""
-        data = spec.get("data")
-        if isinstance(data, dict) and data.get("name") in self.refs:
-            ds = self.refs[data["name"]]
-            scope = _Scope(ds, set(ds.columns), closed=True)
-        elif data is not None:
-            scope = None
-        elif scope is not None:
-            scope = _Scope(scope.dataset, set(scope.fields), scope.closed)
-        if scope is not None:
-            for index, transform in enumerate(spec.get("transform") or []):
-                if isinstance(transform, dict):
-                    self.transform(transform, path + ("transform", index), scope)
-        encoding = spec.get("encoding")
-        if isinstance(encoding, dict):
-            self.encoding(encoding, path + ("encoding",), scope)
-        facet = spec.get("facet")
-        if isinstance(facet, dict) and scope is not None:
-            self.channel(spec, "facet", path, scope)
-            for name in ("row", "column"):
-                if name in facet:
-                    self.channel(facet, name, path + ("facet",), scope)
-        for key in _CONTAINERS:
-            children = spec.get(key)
-            if isinstance(children, list):
-                for index, child in enumerate(children):
-                    if isinstance(child, dict):
-                        self.view(child, path + (key, index), scope)
-        inner = spec.get("spec")
-        if isinstance(inner, dict):
-            self.view(inner, path + ("spec",), scope)
-
-    def encoding(self, encoding: dict[str, Any], path: Path_, scope: _Scope | None) -> None:
-        for channel in list(encoding):
-            value = encoding[channel]
-            if isinstance(value, list):
-                for index in range(len(value)):
-                    self.channel(value, index, path + (channel,), scope)
-            else:
-                self.channel(encoding, channel, path, scope, typed=channel not in _UNTYPED)
-
-    def channel(self, parent: Any, key: str | int, path: Path_, scope: _Scope | None,
-                typed: bool = True) -> None:
-        """Expand shorthand in place, then check and type the field."""
-        here = path + (key,)
-        value = parent[key]
-        if isinstance(value, str):
-            value = parent[key] = _parse_shorthand(value)
-        if not isinstance(value, dict):
-            return
-        condition = value.get("condition")
-        if isinstance(condition, dict):
-            self.channel(value, "condition", here, scope, typed)
-        field_name = value.get("field")
-        if not isinstance(field_name, str) or scope is None:
-            return
-        self.field(field_name, here + ("field",), scope)
-        inferable = typed and not any(k in value for k in ("type", "aggregate", "bin", "timeUnit"))
-        if inferable and field_name in scope.dataset.column_types:
-            value["type"] = FIELD_TYPES.get(scope.dataset.column_types[field_name], "nominal")
-
-    def field(self, name: str, path: Path_, scope: _Scope) -> None:
-        """A field the data lacks is an error naming it and listing the columns."""
-        if not scope.closed or name in scope.fields or _top_field(name) in scope.fields:
-            return
-        columns = ", ".join(scope.dataset.columns)
-        derived = sorted(scope.fields - set(scope.dataset.columns))
-        extra = f"; computed by the transforms: {', '.join(derived)}" if derived else ""
-        raise ChartProblem(Problem(
-            f"field '{name}' is not in the dataset '{scope.dataset.name}' "
-            f"(columns: {columns}{extra})",
-            self.block.page, self.places.line(path), None,
-            did_you_mean(name, scope.fields) or f"check {scope.dataset.path}",
-        ))
-
-    def transform(self, transform: dict[str, Any], path: Path_, scope: _Scope) -> None:
-        """Check the fields a transform reads, then add the ones it makes."""
-        def check(value: Any, *where: str | int) -> None:
-            if isinstance(value, str):
-                self.field(value, path + where, scope)
-
-        def check_all(values: Any, *where: str | int) -> None:
-            if isinstance(values, list):
-                for index, value in enumerate(values):
-                    check(value, *where, index)
-
-        for key in ("filter", "calculate"):
-            if isinstance(transform.get(key), str):
-                for name in datum_fields(transform[key]):
-                    self.field(name, path + (key,), scope)
-        if isinstance(transform.get("filter"), dict):
-            check(transform["filter"].get("field"), "filter", "field")
-        for key in ("aggregate", "joinaggregate", "window"):
-            for index, item in enumerate(transform.get(key) or []):
-                if isinstance(item, dict):
-                    check(item.get("field"), key, index, "field")
-        check_all(transform.get("groupby"), "groupby")
-        check_all(transform.get("fold"), "fold")
-        check_all(transform.get("flatten"), "flatten")
-        for key in ("stack", "density", "quantile", "regression", "loess", "on", "impute",
-                    "key", "lookup"):
-            check(transform.get(key), key)
-        if "bin" in transform or "timeUnit" in transform:
-            check(transform.get("field"), "field")
-        if "pivot" in transform:
-            check(transform.get("pivot"), "pivot")
-            check(transform.get("value"), "value")
-            scope.closed = False
-        if "lookup" in transform:
-            source = transform.get("from") or {}
-            if not isinstance(source.get("fields"), list) and "as" not in transform:
-                scope.closed = False
-        scope.fields.update(_made_fields(transform))
-
-
-@dataclass
-class _Scope:
-    """The fields a view can use: its dataset's columns plus what transforms made so far."""
-
-    dataset: Dataset
-    fields: set[str]
-    closed: bool = True
-    """False once a transform (pivot, open lookup) makes fields we cannot name."""
-
-
-def _top_field(name: str) -> str:
-    """`a.b` reads field a's member b in Vega-Lite; `a\\.b` is the field 'a.b'."""
-    return name.replace("\\.", "\0").split(".")[0].replace("\0", ".").split("[")[0]
-
-
-def _made_fields(transform: Mapping[str, Any]) -> set[str]:
-    """Names of the fields a transform adds (its `as`, with each transform's defaults)."""
-    made: set[str] = set()
-
-    def add(value: Any) -> None:
-        if isinstance(value, str):
-            made.add(value)
-        elif isinstance(value, list):
-            made.update(v for v in value if isinstance(v, str))
-
-    add(transform.get("as"))
-    for key in ("aggregate", "joinaggregate", "window"):
-        for item in transform.get(key) or []:
-            if isinstance(item, dict):
-                add(item.get("as"))
-    defaults = {"fold": ["key", "value"], "density": ["value", "density"],
-                "quantile": ["prob", "value"], "timeUnit": [], "bin": []}
-    for key, names in defaults.items():
-        if key in transform and "as" not in transform:
-            made.update(names)
-    if "regression" in transform or "loess" in transform:
-        if "as" not in transform:
-            made.update(str(transform.get(k)) for k in ("on", "regression", "loess")
-                        if transform.get(k))
-    if "bin" in transform and isinstance(transform.get("as"), str):
-        made.add(transform["as"] + "_end")
-    if "stack" in transform and isinstance(transform.get("as"), list):
-        add(transform["as"])
-    if "lookup" in transform:
-        source = transform.get("from") or {}
-        add(source.get("fields"))
-    if "pivot" in transform:
-        add(transform.get("groupby"))
-    return made
-
-
-def _parse_shorthand(text: str) -> dict[str, Any]:
-    """Altair shorthand (`period:O`, `sum(value):Q`, `count()`) as a channel mapping."""
-    from altair.utils.core import parse_shorthand
-
-    parsed = dict(parse_shorthand(text))
-    if not parsed and text:
-        return {"field": text}
-    return parsed
+# --- the schema, and Altair's defaults ---------------------------------------------------
 
 
 def _validate(spec: dict[str, Any], block: ChartBlock, places: Places,

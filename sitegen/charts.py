@@ -11,7 +11,16 @@ The build calls, once per build:
     results, problems = render_all(blocks, datasets, config, ChartCache(config.cache_dir))
 
 and, when any page has a chart, writes `runtime_files(cache)` and puts `head_html(prefix)` in
-those pages' <head>. Specs are built in chart_specs.py, rendered in chart_render.py.
+those pages' <head>. This module holds that entry point and the runtime; the rest of the
+room, in the order a chart passes through it:
+
+    chart_blocks   a fence's YAML with the line of every key; the keys the page shows
+    chart_specs    YAML blocks -> checked Vega-Lite specs (fields typed in chart_fields,
+                   schema errors worded in chart_schema); chart_modules runs `python:` blocks
+    chart_render   vl-convert: SVG, PNG and the vega bundle, in worker processes
+    chart_tables   the rows a chart shows, its sources, table and CSV
+    chart_cache    rendered charts on disk and the keys that say they are still good
+    chart_figures  a cache entry and the <figure> a RenderedChart places in a page
 """
 
 from __future__ import annotations
@@ -20,172 +29,30 @@ import base64
 import hashlib
 import html
 import json
-import os
-import re
-import tempfile
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from importlib import metadata, resources
+from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from sitegen.chart_render import ID_TOKEN
+from sitegen.chart_blocks import ChartBlock, ChartProblem, read_block_yaml
+from sitegen.chart_cache import (
+    CHARTS_VERSION, ChartCache, block_key, output_versions, package_version,
+)
+from sitegen.chart_figures import (
+    RenderedChart, file_bytes, from_entry, new_entry, png_spec, rendered_chart,
+)
 from sitegen.chart_modules import build_python_chart
 from sitegen.chart_schema import SchemaChecker, key_name
-from sitegen.chart_specs import (
-    ROOT_TOKEN, ChartBlock, ChartProblem, ChartSpec, build_yaml_chart, read_block_yaml,
-)
-from sitegen.chart_tables import csv_text, source_html, tables_html
+from sitegen.chart_specs import ChartSpec, build_yaml_chart
 from sitegen.data import Dataset
 from sitegen.errors import Problem
-
-CHARTS_VERSION = "2"
-"""Bump when a change here alters rendered output, so cached charts are rendered again."""
-
-KIND_LABELS = {"reported": "Reported", "estimate": "Estimate", "claim": "Claim",
-               "mixed": "Mixed"}
 
 __all__ = [
     "CHARTS_VERSION", "ChartBlock", "ChartCache", "RenderedChart", "head_html", "render_all",
     "runtime_files",
 ]
-
-
-# --- the cache ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ChartCache:
-    """Rendered charts on disk, one JSON entry per chart key; safe to delete at any time."""
-
-    directory: Path
-
-    def _path(self, name: str) -> Path:
-        return self.directory / "charts" / name
-
-    def read(self, name: str) -> bytes | None:
-        """The stored bytes under name, or None."""
-        try:
-            return self._path(name).read_bytes()
-        except OSError:
-            return None
-
-    def write(self, name: str, content: bytes) -> None:
-        """Store bytes atomically (a concurrent build sees the old entry or the new one)."""
-        path = self._path(name)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(handle, "wb") as out:
-                out.write(content)
-            os.replace(temporary, path)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
-
-    def has(self, name: str) -> bool:
-        return self._path(name).is_file()
-
-    def entry(self, key: str) -> dict[str, Any] | None:
-        """The JSON entry of a chart key, or None when missing or unreadable."""
-        raw = self.read(f"{key}.json")
-        if raw is None:
-            return None
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            return None
-        return value if isinstance(value, dict) and value.get("version") == CHARTS_VERSION \
-            else None
-
-    def store(self, key: str, entry: Mapping[str, Any]) -> None:
-        self.write(f"{key}.json", json.dumps(entry, sort_keys=True).encode())
-
-
-# --- a rendered chart ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Download:
-    """One CSV of the chart's data: its label, site path and bytes."""
-
-    label: str
-    site_path: str
-    content: bytes
-
-
-@dataclass(frozen=True)
-class RenderedChart:
-    """Everything the page needs for one chart; figure_html places it for a page depth."""
-
-    page: str
-    index: int
-    figure_id: str
-    title: str
-    subtitle: str
-    description: str
-    caption: str
-    kind: str | None
-    source_html: str
-    svg: str
-    spec_json: str
-    tables_html: str
-    downloads: tuple[Download, ...]
-    inputs: frozenset[str]
-    png_spec_json: str
-    key: str
-    cache: ChartCache | None = field(default=None, compare=False, repr=False)
-
-    @property
-    def files(self) -> Mapping[str, bytes]:
-        """Site path -> bytes of the files this chart publishes (its CSVs, its data URLs)."""
-        return MappingProxyType({d.site_path: d.content for d in self.downloads})
-
-    def figure_html(self, root_prefix: str) -> str:
-        """The whole <figure class="chart">, with URLs relative to a page at root_prefix."""
-        svg = self.svg.replace(ID_TOKEN, f"{self.figure_id}-svg")
-        spec = self.spec_json.replace(ROOT_TOKEN, root_prefix)
-        kind = ""
-        if self.kind:
-            kind = (f'{" " if self.title else ""}<span class="chart-kind chart-kind-{self.kind}">'
-                    f"{KIND_LABELS[self.kind]}</span>")
-        parts = [
-            f'<figure class="chart" id="{self.figure_id}"'
-            + (f' data-chart-kind="{self.kind}"' if self.kind else "") + ">",
-            f'<div class="chart-static">{svg}</div>',
-            '<div class="chart-interactive"></div>',
-            f'<script type="application/json" class="chart-spec">{spec}</script>',
-            '<figcaption class="chart-caption">',
-        ]
-        if self.title or kind:
-            parts.append(f'<p class="chart-title">{html.escape(self.title)}{kind}</p>')
-        if self.subtitle:
-            parts.append(f'<p class="chart-subtitle">{html.escape(self.subtitle)}</p>')
-        if self.caption:
-            parts.append(f'<p class="chart-text">{html.escape(self.caption)}</p>')
-        links = " ".join(
-            f'<a class="chart-download" href="{html.escape(root_prefix + d.site_path)}" '
-            f'download>{html.escape(d.label)}</a>' for d in self.downloads)
-        if self.source_html or links:
-            parts.append(f'<p class="chart-source">{self.source_html}'
-                         + (" " if self.source_html and links else "") + links + "</p>")
-        parts.append(self.tables_html)
-        parts.append("</figcaption></figure>")
-        return "\n".join(p for p in parts if p)
-
-    def png(self) -> bytes:
-        """A PNG of the chart with its title, for the page's social image (rendered once)."""
-        name = f"{self.key}.png"
-        if self.cache is not None:
-            cached = self.cache.read(name)
-            if cached is not None:
-                return cached
-        from sitegen.chart_render import render_png, vegalite_version
-
-        image = render_png(json.loads(self.png_spec_json), vegalite_version())
-        if self.cache is not None:
-            self.cache.write(name, image)
-        return image
 
 
 # --- rendering every chart of a build -----------------------------------------------------
@@ -218,15 +85,15 @@ def render_all(
     root = Path(config.root)
     strict = bool(getattr(config, "strict", False))
     charts_dir = Path(getattr(config, "charts_dir", root / "content" / "charts"))
-    versions = _versions()
+    versions = output_versions()
     results: dict[tuple[str, int], RenderedChart] = {}
     problems: list[Problem] = []
     blocks = list(blocks)
     misses: list[tuple[ChartBlock, str]] = []
     for block in blocks:
-        key = _block_key(block, charts_dir, versions)
+        key = block_key(block, charts_dir, versions)
         entry = cache.entry(key) if cache is not None else None
-        hit = _from_entry(block, key, entry, datasets, root, cache) if entry else None
+        hit = from_entry(block, key, entry, datasets, root, cache) if entry else None
         if hit is None:
             misses.append((block, key))
             continue
@@ -279,7 +146,7 @@ def _render_misses(misses: Sequence[tuple[ChartBlock, str]], datasets: Mapping[s
             spec = chart.render_spec()
             job = (json.dumps(spec), chart.description, version)
             ticket = pool.submit("svg", job) if pool and many else None
-            png_ticket = (pool.submit("png", (json.dumps(_png_spec(chart)), version))
+            png_ticket = (pool.submit("png", (json.dumps(png_spec(chart)), version))
                           if pool and many and cache is not None and block.index == 0 else None)
             pending.append(_Prepared(block, key, chart, spec, job, ticket, png_ticket))
         for prepared in pending:
@@ -307,24 +174,16 @@ def _finish(prepared: _Prepared, pool: Any, cache: ChartCache | None,
     if svg is None:
         return [_render_problem(block, chart, prepared.spec, error or "unknown error",
                                 locate_render_error(prepared.spec, error or "", version))]
-    entry = _entry(block, chart, svg)
+    entry = new_entry(block, chart, svg)
     if cache is not None:
         cache.store(prepared.key, entry)
         if prepared.png_ticket is not None:
             image = pool.result(prepared.png_ticket, lambda: None)
             if image:
                 cache.write(f"{prepared.key}.png", base64.b64decode(image))
-    results[(block.page, block.index)] = _rendered(block, prepared.key, entry,
-                                                   _file_bytes(chart), cache)
+    results[(block.page, block.index)] = rendered_chart(block, prepared.key, entry,
+                                                        file_bytes(chart), cache)
     return _placed_warnings(entry["warnings"], block, strict)
-
-
-def _png_spec(chart: ChartSpec) -> dict[str, Any]:
-    """The spec of the social-image PNG: the chart with its title, data inline."""
-    spec = dict(chart.render_spec())
-    if chart.title_spec is not None:
-        spec["title"] = chart.title_spec
-    return spec
 
 
 def _render_problem(block: ChartBlock, chart: ChartSpec, spec: Mapping[str, Any], error: str,
@@ -366,137 +225,11 @@ def _duplicate_ids(results: Mapping[tuple[str, int], RenderedChart],
     return problems
 
 
-# --- cache keys and entries ---------------------------------------------------------------
-
-
-def _versions() -> str:
-    """Versions that shape the output: ours (and a hash of the chart room's code, so an edit
-    there can never serve a stale chart), Altair's and vl-convert's."""
-    code = hashlib.sha256()
-    for name in _ROOM:
-        code.update((resources.files("sitegen") / name).read_bytes())
-    return "|".join([CHARTS_VERSION, code.hexdigest()[:16], _package_version("altair"),
-                     _package_version("vl-convert-python")])
-
-
-_ROOM = ("charts.py", "chart_specs.py", "chart_schema.py", "chart_modules.py",
-         "chart_tables.py", "chart_render.py")
-
-
-def _package_version(name: str) -> str:
-    try:
-        return metadata.version(name)
-    except metadata.PackageNotFoundError:
-        return "?"
-
-
-def _block_key(block: ChartBlock, charts_dir: Path, versions: str) -> str:
-    """Hash of the block's text and (for `python:` blocks) its module's source.
-
-    Datasets are not in the key: the entry records the digest of each dataset it read, and a
-    hit needs them all unchanged, so a module that reads one dataset of many is not rebuilt
-    when another changes.
-    """
-    digest = hashlib.sha256(versions.encode() + b"\0" + block.text.encode())
-    match = re.search(r"^python:\s*['\"]?([A-Za-z_][A-Za-z0-9_]*)", block.text, re.M)
-    if match:
-        try:
-            digest.update(b"\0" + (charts_dir / f"{match.group(1)}.py").read_bytes())
-        except OSError:
-            digest.update(b"\0missing")
-    return digest.hexdigest()
-
-
-def _entry(block: ChartBlock, chart: ChartSpec, svg: str) -> dict[str, Any]:
-    """What the cache keeps of a rendered chart: page-independent text, its inputs, and its
-    warnings as line offsets from the fence (a fence that moves keeps its entry)."""
-    interactive = {k: v for k, v in chart.spec.items() if k != "$schema"}
-    return {
-        "version": CHARTS_VERSION,
-        "deps": {
-            "datasets": {ds.name: ds.digest for ds, _ in chart.used},
-            "files": {f.source: hashlib.sha256(f.content).hexdigest() for f in chart.data_files},
-        },
-        "title": chart.title, "subtitle": chart.subtitle, "description": chart.description,
-        "caption": chart.caption, "kind": chart.kind, "figure_id": chart.figure_id,
-        "source_html": source_html(chart.source_override, chart.used), "svg": svg,
-        "spec_json": _script_json(interactive),
-        "png_spec_json": json.dumps(_png_spec(chart)),
-        "tables_html": tables_html(chart.spec, chart.used),
-        "csvs": [[ds.name, csv_text(ds, rows)] for ds, rows in chart.used],
-        "data_files": [[f.site_path, f.source] for f in chart.data_files],
-        "inputs": sorted(chart.inputs),
-        "warnings": [[w.message, (w.line or block.line) - block.line, w.hint]
-                     for w in chart.warnings],
-    }
-
-
-def _from_entry(block: ChartBlock, key: str, entry: Mapping[str, Any],
-                datasets: Mapping[str, Dataset], root: Path, cache: ChartCache | None,
-                ) -> tuple[RenderedChart, list[Any]] | None:
-    """A cached chart, if every dataset and file it read is unchanged."""
-    deps = entry.get("deps", {})
-    for name, digest in deps.get("datasets", {}).items():
-        if name not in datasets or datasets[name].digest != digest:
-            return None
-    files: dict[str, bytes] = {}
-    for source, digest in deps.get("files", {}).items():
-        try:
-            content = (root / source).read_bytes()
-        except OSError:
-            return None
-        if hashlib.sha256(content).hexdigest() != digest:
-            return None
-        files[source] = content
-    try:
-        return _rendered(block, key, entry, files, cache), list(entry["warnings"])
-    except (KeyError, TypeError, ValueError):
-        return None
-
-
-def _file_bytes(chart: ChartSpec) -> dict[str, bytes]:
-    return {f.source: f.content for f in chart.data_files}
-
-
-def _rendered(block: ChartBlock, key: str, entry: Mapping[str, Any], files: Mapping[str, bytes],
-              cache: ChartCache | None) -> RenderedChart:
-    figure_id = entry["figure_id"] or f"chart-{block.index + 1}"
-    base = _page_stem(block.page)
-    csvs, data_files = entry["csvs"], entry["data_files"]
-    one = len(csvs) + len(data_files) == 1
-    downloads = tuple(
-        Download("Download the data (CSV)" if one else f"Download {name}.csv",
-                 f"charts/{base}/{figure_id}-{name}.csv", text.encode())
-        for name, text in csvs) + tuple(
-        Download("Download the data" if one else f"Download {Path(source).name}", site_path,
-                 files[source])
-        for site_path, source in data_files)
-    return RenderedChart(
-        page=block.page, index=block.index, figure_id=figure_id, title=entry["title"],
-        subtitle=entry["subtitle"], description=entry["description"], caption=entry["caption"],
-        kind=entry["kind"], source_html=entry["source_html"], svg=entry["svg"],
-        spec_json=entry["spec_json"], tables_html=entry["tables_html"], downloads=downloads,
-        inputs=frozenset(entry["inputs"]), png_spec_json=entry["png_spec_json"], key=key,
-        cache=cache,
-    )
-
-
 def _placed_warnings(stored: Iterable[Any], block: ChartBlock, strict: bool) -> list[Problem]:
     """Stored warnings placed at the block's current fence (errors under --strict)."""
     return [Problem(message, block.page, block.line + offset, None, hint,
                     severity="error" if strict else "warning")
             for message, offset, hint in stored]
-
-
-def _page_stem(page: str) -> str:
-    """content/a/b.md -> a/b: where a page's chart files go under charts/."""
-    stem = page.removeprefix("content/")
-    return stem.rsplit(".", 1)[0] if "." in stem.rsplit("/", 1)[-1] else stem
-
-
-def _script_json(spec: Mapping[str, Any]) -> str:
-    """JSON safe inside <script>: no `<` can close the element or open a comment."""
-    return json.dumps(spec, ensure_ascii=False, separators=(",", ":")).replace("<", "\\u003c")
 
 
 # --- the runtime: vega bundle, embed script and stylesheet --------------------------------
@@ -512,7 +245,7 @@ def _hashed(stem: str, content: bytes, suffix: str) -> str:
 
 def _bundle_name() -> str:
     """The bundle's cache name: it is a pure function of the vl-convert and Altair versions."""
-    identity = f"{_package_version('vl-convert-python')}|{_package_version('altair')}"
+    identity = f"{package_version('vl-convert-python')}|{package_version('altair')}"
     return f"vega-bundle-{hashlib.sha256(identity.encode()).hexdigest()[:16]}.js"
 
 
