@@ -138,6 +138,13 @@ class Builder:
         config = load_config(self.root).with_overrides(
             base_url=self.options.base_url, strict=self.options.strict,
         )
+        if not config.content_dir.is_dir():
+            raise SitegenError(
+                f"no content/ folder in {self.root}: this is not a sitegen site",
+                "content", None, None,
+                "run sitegen from the site's folder (or pass --root DIR), "
+                "or create a site with: sitegen new DIR",
+            )
         loaded = _Loaded(config)
         unchanged = self._vouched_unchanged(changed, config)
         if unchanged is not None and self._files is not None:

@@ -128,7 +128,16 @@ def test_version(tmp_path):
     assert result.stdout.startswith("sitegen ")
 
 
-def test_an_empty_folder_builds_an_empty_site(tmp_path):
+def test_a_folder_without_content_is_refused_and_nothing_is_written(tmp_path):
+    result = run_sitegen("build", cwd=tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.startswith("content: error: no content/ folder")
+    assert "sitegen new" in result.stderr and "Traceback" not in result.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_empty_content_folder_builds_an_empty_site(tmp_path):
+    (tmp_path / "content").mkdir()
     result = run_sitegen("build", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "_site" / "sitemap.xml").is_file()
