@@ -59,7 +59,6 @@ class BuildResult:
     inputs: Mapping[str, frozenset[str]]
     seconds: float
     rendered: int
-    changed_outputs: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -97,7 +96,6 @@ class Builder:
         self.persist_caches = persist_caches
         self.page_cache = PageCache(self.root / ".sitegen-cache" / "pages.pickle")
         self.render_cache = RenderCache(self.root / ".sitegen-cache" / "rendered.pickle")
-        self._previous: Mapping[str, bytes] = {}
         self._finished: dict[str, _Finished] = {}
         self._targets: dict[tuple[str, str], LinkTarget] = {}
         self._templates: tuple[str, Templates] | None = None
@@ -123,9 +121,7 @@ class Builder:
         problems.raise_if_any(strict=bool(loaded.config.strict))
         if self.persist_caches:
             self.save_caches()
-        changed = frozenset(p for p, data in result.files.items() if self._previous.get(p) != data)
-        self._previous = result.files
-        return replace(result, seconds=time.perf_counter() - started, changed_outputs=changed)
+        return replace(result, seconds=time.perf_counter() - started)
 
     def save_caches(self) -> None:
         """Write the parse and render caches (a failed write only costs speed next time)."""

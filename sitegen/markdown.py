@@ -66,7 +66,6 @@ class ParsedMarkdown:
     links: tuple[Reference, ...]
     fences: tuple[FencedBlock, ...]
     first_heading: str | None = None
-    word_count: int = 0
 
 
 @dataclass
@@ -91,7 +90,6 @@ def parse_markdown(body: str, typographer: bool = True) -> ParsedMarkdown:
         links=tuple(env.links),
         fences=tuple(env.fences),
         first_heading=first,
-        word_count=len(body.split()),
     )
 
 

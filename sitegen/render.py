@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
@@ -243,12 +243,3 @@ class _DataView(Mapping[str, Dataset]):
 
     def __len__(self) -> int:
         return len(self._datasets)
-
-
-def site_path_of(output_path: str) -> str:
-    """The URL path of an output file: `a/index.html` -> `a/`, `404.html` stays."""
-    path = PurePosixPath(output_path)
-    if path.name == "index.html":
-        parent = path.parent.as_posix()
-        return "" if parent == "." else parent + "/"
-    return output_path
