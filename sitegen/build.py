@@ -466,7 +466,8 @@ def _read_and_parse(path: Path, root: Path, typographer: bool) -> LoadedPage:
         parsed = parse_markdown(source.body, typographer)
     except SitegenError as error:
         raise error.placed(source.source, source.body_line - 1) from None
-    return LoadedPage(source, parsed)
+    # The body is parsed: keeping it would double what crosses processes and sits in the cache.
+    return LoadedPage(replace(source, body=""), parsed)
 
 
 def _build_date() -> dt.datetime | None:
