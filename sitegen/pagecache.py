@@ -18,7 +18,7 @@ from sitegen.cachefile import load_cache, save_cache
 from sitegen.errors import SitegenError
 
 PARALLEL_THRESHOLD = 48
-CHUNK = 32
+CHUNK = 16
 
 
 class PageCache:
@@ -123,6 +123,9 @@ def _parse_all(
         return [_parse_one(job) for job in jobs]
     import multiprocessing
 
+    # The first page is parsed here before forking, so every worker inherits a warm parser
+    # (plugins imported, the Markdown instance built) instead of building its own.
+    first = _parse_one(jobs[0])
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return list(pool.map(_parse_one, jobs, chunksize=CHUNK))
+        return [first, *pool.map(_parse_one, jobs[1:], chunksize=CHUNK)]
