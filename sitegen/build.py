@@ -74,7 +74,7 @@ class _Loaded:
 class _Finished:
     """A page with its placeholders resolved, and the key it was resolved under."""
 
-    key: tuple[str, str, tuple[str, ...]]
+    key: tuple[str, str, str, tuple[str, ...]]
     page: Page
     read: frozenset[str]
     fingerprint: str
@@ -337,7 +337,7 @@ class Builder:
                 for chart in (charts.get((page.source.source, i))
                               for i in range(len(page.parsed.fences)))
             ]
-            key = (site_key, page.source.digest, tuple(figures))  # compared, never stored
+            key = (site_key, page.source.source, page.source.digest, tuple(figures))
             done = self._finished.get(page.source.source)
             if done is None or done.key != key:
                 chart_inputs = [chart.inputs if chart is not None else None
@@ -349,7 +349,8 @@ class Builder:
                 except SitegenError as error:
                     problems.add(error)
                     continue
-                done = _Finished(key, finished_page, read, fingerprint(finished_page))
+                # The page is a function of its key (and of the code, which every hash covers).
+                done = _Finished(key, finished_page, read, fingerprint(key))
             fresh[page.source.source] = done
             finished.append(done)
         self._finished = fresh
