@@ -22,7 +22,7 @@ from sitegen.data import Dataset, load_datasets
 from sitegen.errors import Problem, ProblemCollector, SitegenError
 from sitegen.links import LinkTarget, link_target
 from sitegen.markdown import ParsedMarkdown, parse_markdown
-from sitegen.feeds import FeedEntry, atom_feed, sitemap_xml
+from sitegen.feeds import FeedEntry, atom_feed, newest_first, sitemap_xml
 from sitegen.output import OutputSet
 from sitegen.pagecache import PageCache
 from sitegen.rendercache import RenderCache, fingerprint, tree_fingerprint
@@ -101,7 +101,7 @@ class Builder:
         self._templates: tuple[str, Templates] | None = None
         self._files: tuple[Config, ContentFiles, frozenset[str]] | None = None
         self._render_keys: dict[tuple[str, str, str], str] = {}
-        self._hashes: dict[str, tuple[tuple[Any, ...], str]] = {}
+        self._memos: dict[str, tuple[tuple[Any, ...], Any]] = {}
 
     def build(self, sink: Callable[[str, bytes], None] | None = None,
               changed: Collection[str] | None = None) -> BuildResult:
@@ -254,7 +254,7 @@ class Builder:
                 chart = charts[(page.source, int(page.extra.get("social_chart", 1)) - 1)]
                 outputs.add(page.social_image, chart.png(), page.source)
         self._render_keys = render_keys  # the next build looks its keys up, not hashes them
-        self._special_pages(view, templates, outputs, problems)
+        self._special_pages(view, templates, outputs, problems, site_key)
         problems.problems.extend(outputs.problems)
         return BuildResult(
             files=MappingProxyType(outputs.files), pages=nav,
@@ -265,12 +265,16 @@ class Builder:
 
     def _hash(self, name: str, value: tuple[Any, ...]) -> str:
         """fingerprint(*value), reused while value equals last build's (comparing is cheaper)."""
-        last = self._hashes.get(name)
+        return self._memo(name, value, lambda: fingerprint(*value))
+
+    def _memo(self, name: str, value: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """compute(), reused while value (all that compute reads) equals last build's."""
+        last = self._memos.get(name)
         if last is not None and last[0] == value:
             return last[1]
-        digest = fingerprint(*value)
-        self._hashes[name] = (value, digest)
-        return digest
+        result = compute()
+        self._memos[name] = (value, result)
+        return result
 
     def _templates_for(self, config: Config) -> Templates:
         """One Jinja environment while the templates and settings stay the same."""
@@ -376,24 +380,38 @@ class Builder:
 
     def _special_pages(
         self, view: SiteView, templates: Templates, outputs: OutputSet,
-        problems: ProblemCollector,
+        problems: ProblemCollector, site_key: str,
     ) -> None:
         config = view.config
-        entries = [FeedEntry(p.title, p.url, p.date, p.description, p.content) for p in view.pages]
-        outputs.add("sitemap.xml", sitemap_xml(config.base_url, entries), "(sitemap)")
-        outputs.add("feed.xml", atom_feed(config.title, config.base_url, config.author,
-                                          entries, config.feed_limit), "(feed)")
-        if templates.exists("404.html"):
-            missing = Page(
-                source="templates/404.html", url="404.html", output_path="404.html",
-                title="Page not found", description="", date=None, template="404.html",
-                weight=0, content="", toc=(), has_charts=False, social_image=None,
-            )
-            try:
-                html = templates.render("404.html", view.context(missing, ""), "404.html")
-                outputs.add("404.html", html.encode("utf-8"), "templates/404.html")
-            except SitegenError as error:
-                problems.add(error)
+        listed = tuple(FeedEntry(p.title, p.url, p.date, "", "") for p in view.pages)
+        outputs.add("sitemap.xml", self._memo(
+            "sitemap", (config.base_url, listed),
+            lambda: sitemap_xml(config.base_url, listed)), "(sitemap)")
+        entries = tuple(FeedEntry(p.title, p.url, p.date, p.description, p.content)
+                        for p in newest_first(view.pages, config.feed_limit))
+        outputs.add("feed.xml", self._memo(
+            "feed", (config.title, config.base_url, config.author, config.feed_limit, entries),
+            lambda: atom_feed(config.title, config.base_url, config.author, entries,
+                              config.feed_limit)), "(feed)")
+        try:
+            missing_page = self._memo("404", (site_key,), lambda: _render_404(view, templates))
+        except SitegenError as error:  # not remembered: the next build tries again
+            problems.add(error)
+            return
+        if missing_page is not None:
+            outputs.add("404.html", missing_page, "templates/404.html")
+
+
+def _render_404(view: SiteView, templates: Templates) -> bytes | None:
+    """404.html from the template of that name, if the site or the theme has one."""
+    if not templates.exists("404.html"):
+        return None
+    missing = Page(
+        source="templates/404.html", url="404.html", output_path="404.html",
+        title="Page not found", description="", date=None, template="404.html",
+        weight=0, content="", toc=(), has_charts=False, social_image=None,
+    )
+    return templates.render("404.html", view.context(missing, ""), "404.html").encode("utf-8")
 
 
 def build_site(root: Path, out_dir: Path | None = None,

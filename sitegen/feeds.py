@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 from html import escape as _html_escape
 
 
@@ -36,12 +37,17 @@ def sitemap_xml(base_url: str, entries: Iterable[FeedEntry]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def newest_first(items: Iterable[Any], limit: int) -> list[Any]:
+    """The dated items (anything with .date and .url), newest first, at most limit of them."""
+    dated = sorted((i for i in items if i.date), key=lambda i: (i.date, i.url), reverse=True)
+    return dated[:limit]
+
+
 def atom_feed(
     title: str, base_url: str, author: str, entries: Iterable[FeedEntry], limit: int
 ) -> bytes:
     """An Atom feed of dated pages, newest first; dates come from the pages, not the clock."""
-    dated = sorted((e for e in entries if e.date), key=lambda e: (e.date, e.url), reverse=True)
-    dated = dated[:limit]
+    dated = newest_first(entries, limit)
     site = base_url or "/"
     updated = _stamp(dated[0].date) if dated else "1970-01-01T00:00:00Z"
     parts = [
