@@ -365,7 +365,7 @@ class Builder:
         target = self._targets.get(key)
         if target is None:
             parsed = page.parsed
-            target = link_target(page.source.source, page.source.url, parsed.html,
+            target = link_target(page.source.source, page.source.url, parsed.element_ids,
                                  parsed.heading_ids, len(parsed.fences))
             self._targets[key] = target
         return target

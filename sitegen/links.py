@@ -8,15 +8,11 @@ page or the heading does not exist.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
 
 from sitegen.errors import SitegenError
-
-_ID_ATTRIBUTE = re.compile(r'\sid="([^"]+)"')
-
 
 @dataclass(frozen=True)
 class LinkTarget:
@@ -29,17 +25,18 @@ class LinkTarget:
     signature: tuple[str, ...] = ()  # the anchors in a fixed order, for hashing
 
 
-def link_target(source: str, url: str, html: str, heading_ids: Collection[str],
-                chart_count: int) -> LinkTarget:
+def link_target(source: str, url: str, element_ids: Collection[str],
+                heading_ids: Collection[str], chart_count: int) -> LinkTarget:
     """What other pages may link to on one page."""
-    anchors = anchors_of(html, heading_ids, chart_count)
+    anchors = anchors_of(element_ids, heading_ids, chart_count)
     return LinkTarget(source, url, anchors, tuple(sorted(heading_ids)), tuple(sorted(anchors)))
 
 
-def anchors_of(html: str, heading_ids: Collection[str], chart_count: int) -> frozenset[str]:
+def anchors_of(element_ids: Collection[str], heading_ids: Collection[str],
+               chart_count: int) -> frozenset[str]:
     """Every id a fragment may name: headings, raw-HTML ids, chart figures."""
     ids = set(heading_ids)
-    ids.update(_ID_ATTRIBUTE.findall(html))
+    ids.update(element_ids)
     ids.update(f"chart-{i + 1}" for i in range(chart_count))
     return frozenset(ids)
 

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 OPEN, CLOSE = "\ue000", "\ue001"
 PLACEHOLDER = re.compile(OPEN + r"([ELC])(\d+)" + CLOSE)
 CHART_INFO = "chart"
+_ID_ATTRIBUTE = re.compile(r'\sid="([^"]+)"')  # every id a link's fragment may name
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class ParsedMarkdown:
     html: str
     toc: tuple[TocEntry, ...]
     heading_ids: frozenset[str]
+    element_ids: frozenset[str]
     expressions: tuple[Reference, ...]
     links: tuple[Reference, ...]
     fences: tuple[FencedBlock, ...]
@@ -86,6 +88,7 @@ def parse_markdown(body: str, typographer: bool = True) -> ParsedMarkdown:
         html=html,
         toc=_nest(env.toc),
         heading_ids=frozenset(anchor for _, anchor, _ in env.toc),
+        element_ids=frozenset(_ID_ATTRIBUTE.findall(html)),
         expressions=tuple(env.expressions),
         links=tuple(env.links),
         fences=tuple(env.fences),
