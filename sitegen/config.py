@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from sitegen.errors import Problem, SitegenError
+from sitegen.errors import Problem, SitegenError, toml_syntax_error
 
 CONFIG_FILE = "sitegen.toml"
 
@@ -100,12 +100,7 @@ def load_config(root: Path) -> Config:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        line, column = _toml_error_place(str(exc))
-        message = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))
-        raise SitegenError(
-            f"invalid TOML: {message}", CONFIG_FILE, line, column,
-            "see https://toml.io for the syntax",
-        ) from exc
+        raise toml_syntax_error(exc, CONFIG_FILE) from None
     return Config(root=root, **_checked(raw, text))
 
 
@@ -147,8 +142,3 @@ def _key_line(text: str, key: str) -> int | None:
         if pattern.match(line):
             return number
     return None
-
-
-def _toml_error_place(message: str) -> tuple[int | None, int | None]:
-    match = re.search(r"at line (\d+), column (\d+)", message)
-    return (int(match.group(1)), int(match.group(2))) if match else (None, None)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sitegen.errors import Problem, SitegenError
+from sitegen.errors import Problem, SitegenError, toml_syntax_error
 
 DATA_SUFFIXES = (".csv", ".json", ".yaml", ".yml", ".toml")
 Value = int | float | str | bool | dt.date | None
@@ -277,9 +277,7 @@ def _read_toml(text: str) -> tuple[list[str], Records]:
     try:
         whole = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        match = re.search(r"at line (\d+), column (\d+)", str(exc))
-        line, column = (int(match.group(1)), int(match.group(2))) if match else (None, None)
-        raise SitegenError(f"invalid TOML: {exc}", None, line, column) from None
+        raise toml_syntax_error(exc, None) from None
     tables = [(k, v) for k, v in whole.items()
               if isinstance(v, list) and all(isinstance(x, dict) for x in v)]
     if len(tables) != 1:

@@ -6,6 +6,7 @@ One exception type, raised where the place is known, so the command line can pri
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -78,6 +79,18 @@ class SitegenError(Exception):
     def placed(self, path: str, line_offset: int = 0) -> SitegenError:
         """This error with the file name added (the one place that knows the file does this)."""
         return SitegenError(problems=[p.at(path, line_offset) for p in self.problems])
+
+
+_TOML_PLACE = re.compile(r"\s*\(?at line (\d+), column (\d+)\)?")
+
+
+def toml_syntax_error(exc: Exception, path: str | None) -> SitegenError:
+    """tomllib's error at its own line and column, its message without the place repeated."""
+    match = _TOML_PLACE.search(str(exc))
+    line, column = (int(match.group(1)), int(match.group(2))) if match else (None, None)
+    message = _TOML_PLACE.sub("", str(exc))
+    return SitegenError(f"invalid TOML: {message}", path, line, column,
+                        "see https://toml.io for the syntax")
 
 
 class ProblemCollector:
