@@ -336,17 +336,14 @@ class Builder:
         finished: list[_Finished] = []
         fresh: dict[str, _Finished] = {}
         for page in loaded.pages:
-            figures = [
-                chart.figure_html(root_prefix(page.source.url)) if chart is not None else ""
-                for chart in (charts.get((page.source.source, i))
-                              for i in range(len(page.parsed.fences)))
-            ]
+            page_charts = [charts.get((page.source.source, i))
+                           for i in range(len(page.parsed.fences))]
+            prefix = root_prefix(page.source.url)
+            figures = [c.figure_html(prefix) if c is not None else "" for c in page_charts]
             key = (site_key, page.source.source, page.source.digest, tuple(figures))
             done = self._finished.get(page.source.source)
             if done is None or done.key != key:
-                chart_inputs = [chart.inputs if chart is not None else None
-                                for chart in (charts.get((page.source.source, i))
-                                              for i in range(len(page.parsed.fences)))]
+                chart_inputs = [c.inputs if c is not None else None for c in page_charts]
                 try:
                     finished_page, read = resolve_page(page.source, page.parsed, index,
                                                        figures, chart_inputs)
