@@ -9,11 +9,12 @@ the swap still happens only when the whole build succeeded.
 from __future__ import annotations
 
 import os
-import queue
 import shutil
-import threading
+import signal
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import Protocol
 
@@ -100,6 +101,7 @@ class DiskWriter:
         staging = self._staging_path()
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
+        _spread_subfolders(staging)
         return staging
 
     def _swap(self, staging: Path) -> None:
@@ -127,40 +129,55 @@ class DiskWriter:
 
 
 class StagedWrite:
-    """Files written into a staging tree by a background thread as the build produces them."""
+    """Files written into a staging tree by a helper process as the build produces them.
 
-    _DONE = None
+    A process, not a thread: rendering holds the GIL, and a writer thread needs it back after
+    every system call, so it wrote about 75 of 1,000 pages while they rendered and the rest
+    only after. A forked writer makes the same calls on the other core, unhindered.
+    Where fork does not exist the files are written at commit().
+    """
 
     def __init__(self, writer: DiskWriter) -> None:
         self.writer = writer
         self.staging: Path | None = None
-        self.written: dict[str, bytes] = {}
-        self._queue: queue.SimpleQueue[tuple[str, bytes] | None] = queue.SimpleQueue()
-        self._failure: BaseException | None = None
-        self._thread: threading.Thread | None = None
-        self._cancelled = False
+        self.sent: dict[str, bytes] = {}
+        self._connection: Connection | None = None
+        self._process: BaseProcess | None = None
 
     def open(self) -> None:
-        """Make the staging folder and start the writer thread."""
+        """Make the staging folder and start the writer process."""
         self.staging = self.writer._staging()
-        self._thread = threading.Thread(target=self._run, name="sitegen-writer", daemon=True)
-        self._thread.start()
+        import multiprocessing
+
+        if "fork" not in multiprocessing.get_all_start_methods():
+            return
+        context = multiprocessing.get_context("fork")
+        receiver, sender = context.Pipe(duplex=True)
+        self._process = context.Process(
+            target=_write_files, args=(self.staging, receiver, sender),
+            name="sitegen-writer", daemon=True,
+        )
+        self._process.start()
+        receiver.close()
+        self._connection = sender
 
     def put(self, path: str, data: bytes) -> None:
-        """Queue one file for writing (a later put of the same path wins)."""
-        self._queue.put((path, data))
+        """Hand one file to the writer (a later put of the same path wins)."""
+        if self._connection is not None:
+            self._connection.send((path, data))
+            self.sent[path] = data
 
     def commit(self, files: Mapping[str, bytes]) -> bool:
         """Make the staged tree hold exactly files, then swap it in."""
         assert self.staging is not None, "commit() before open()"
         try:
-            self._stop()  # waiting for the writer can be interrupted too
-            if self._failure is not None:
-                raise self._failure
-            for relative in set(self.written) - set(files):
+            failure = self._finish()  # waiting for the writer can be interrupted too
+            if failure is not None:
+                raise failure
+            for relative in set(self.sent) - set(files):
                 (self.staging / relative).unlink()
             missing = {path: data for path, data in files.items()
-                       if self.written.get(path) is not data and self.written.get(path) != data}
+                       if self.sent.get(path) is not data and self.sent.get(path) != data}
             _write_tree(self.staging, missing)
         except BaseException:
             self._halt()
@@ -179,47 +196,105 @@ class StagedWrite:
             else:  # interrupted inside open(): remove what it may have made
                 _remove_tree(self.writer._staging_path())
 
-    def _stop(self) -> None:
-        self._queue.put(self._DONE)
-        if self._thread is not None and self._thread.ident is not None:
-            self._thread.join()
+    def _finish(self) -> BaseException | None:
+        """Let the writer write everything sent, and return its failure, if any."""
+        if self._connection is None:
+            return None
+        try:
+            self._connection.send(None)
+            failure = self._connection.recv()
+        except (EOFError, OSError):  # it died (killed, out of memory): the tree is incomplete
+            failure = OSError("the output writer process stopped before writing every file")
+        self._halt()
+        return failure
 
     def _halt(self) -> None:
-        """Stop the writer without finishing its queue, even through another Ctrl-C.
+        """Stop the writer without finishing its work, even through another Ctrl-C.
 
-        Deleting the staging tree while the thread still writes into it would leave parts
-        of it behind, so this waits for the thread before returning.
+        Deleting the staging tree while the writer still writes into it would leave parts
+        of it behind, so this waits for the process before returning.
         """
-        self._cancelled = True
-        self._queue.put(self._DONE)
-        if self._thread is None or self._thread.ident is None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()  # the writer stops at its next file
+        if self._process is None:
             return
         interrupted: BaseException | None = None
-        while self._thread.is_alive():
+        while True:
             try:
-                self._thread.join()
+                self._process.join()
+                break
             except KeyboardInterrupt as again:
                 interrupted = again
         if interrupted is not None:
             raise interrupted
 
-    def _run(self) -> None:
-        assert self.staging is not None
-        made: set[Path] = set()
-        while (item := self._queue.get()) is not self._DONE:
-            if self._failure is not None or self._cancelled:
-                continue
-            path, data = item
-            try:
-                target = self.staging / path
-                if target.parent not in made:
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    made.add(target.parent)
-                with open(target, "wb") as handle:
-                    handle.write(data)
-                self.written[path] = data
-            except BaseException as failure:  # reported by commit()
-                self._failure = failure
+
+def _write_files(staging: Path, connection: Connection, parents_end: Connection) -> None:
+    """The writer process: write each (path, bytes) received until told to stop.
+
+    A Ctrl-C is the parent's to handle (it stops this process by closing the pipe), and the
+    first failure is sent back to the parent, which reports it from commit().
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parents_end.close()  # so that the parent closing its end is seen here as the end
+    made: set[Path] = set()
+    failure: BaseException | None = None
+    while True:
+        try:
+            item = connection.recv()
+        except (EOFError, OSError):
+            return  # the parent halted the build
+        if item is None:
+            break
+        if failure is not None:
+            continue
+        path, data = item
+        try:
+            target = staging / path
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            with open(target, "wb") as handle:
+                handle.write(data)
+        except OSError as error:
+            failure = error
+    try:
+        connection.send(failure)
+    except OSError:
+        pass
+
+
+# ext4's inode flags (linux/fs.h): FS_IOC_GETFLAGS / FS_IOC_SETFLAGS and FS_TOPDIR_FL.
+_GET_FLAGS, _SET_FLAGS, _TOPDIR = 0x80086601, 0x40086602, 0x00020000
+
+
+def _spread_subfolders(folder: Path) -> None:
+    """Mark folder as the top of a hierarchy for ext4's Orlov allocator, where it applies.
+
+    A site is a thousand small folders, each with an index.html. On ext4 without a journal,
+    every new inode skips the free ones deleted in the last minute, so writing a site just
+    after deleting one (the previous output, a clean build) costs O(deleted) per file, all in
+    the same block group: 1.1-1.7 s of kernel time for 1,000 pages here. With the flag, the
+    page folders spread over other block groups and the same write takes 0.25-0.3 s. It is
+    only a placement hint: any failure (another file system, another OS) is ignored.
+    """
+    try:
+        import array
+        import fcntl
+
+        descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    except (ImportError, OSError):
+        return
+    try:
+        flags = array.array("i", [0, 0])  # room for a long; the kernel reads and writes an int
+        fcntl.ioctl(descriptor, _GET_FLAGS, flags, True)
+        flags[0] |= _TOPDIR
+        fcntl.ioctl(descriptor, _SET_FLAGS, flags, True)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
 
 
 def _remove_tree(path: Path) -> None:

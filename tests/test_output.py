@@ -1,0 +1,67 @@
+"""The disk writer: a staged tree streamed by a helper process, swapped in only when whole."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sitegen.output import DiskWriter
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def siblings(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name != out.name)
+
+
+@pytest.fixture()
+def out(tmp_path: Path) -> Path:
+    target = tmp_path / "site" / "_site"
+    DiskWriter(target).write({"index.html": b"old", "gone/index.html": b"old page"})
+    return target
+
+
+def test_streamed_files_are_swapped_in_as_exactly_the_final_set(out):
+    staged = DiskWriter(out).stage()
+    staged.open()
+    staged.put("index.html", b"first")
+    staged.put("a/b/index.html", b"page")
+    staged.put("index.html", b"second")  # a later put of the same path wins
+    staged.put("dropped.html", b"not in the final set")
+    assert tree(out) == {"index.html": b"old", "gone/index.html": b"old page"}  # not yet
+    final = {"index.html": b"second", "a/b/index.html": b"page", "never-put.css": b"x"}
+    staged.commit(final)
+    assert tree(out) == final
+    assert siblings(out) == []
+
+
+def test_a_file_the_writer_cannot_write_fails_the_commit_and_keeps_the_old_output(out):
+    staged = DiskWriter(out).stage()
+    staged.open()
+    staged.put("a", b"a file")
+    staged.put("a/b/index.html", b"cannot live under a file")
+    with pytest.raises(OSError):
+        staged.commit({"a": b"a file", "a/b/index.html": b"cannot live under a file"})
+    assert tree(out) == {"index.html": b"old", "gone/index.html": b"old page"}
+    assert siblings(out) == []
+
+
+def test_abort_throws_the_staged_tree_away(out):
+    staged = DiskWriter(out).stage()
+    staged.open()
+    for number in range(200):
+        staged.put(f"p{number}/index.html", b"x" * 10_000)
+    staged.abort()
+    assert tree(out) == {"index.html": b"old", "gone/index.html": b"old page"}
+    assert siblings(out) == []
+
+
+def test_writing_the_same_files_again_changes_nothing(out):
+    files = {"index.html": b"old", "gone/index.html": b"old page"}
+    assert DiskWriter(out).write(files) is False
+    assert DiskWriter(out).write({"index.html": b"new"}) is True
+    assert tree(out) == {"index.html": b"new"}
