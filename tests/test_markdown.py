@@ -168,3 +168,32 @@ def test_chart_fences_are_handed_over_with_their_line():
     [fence] = parsed.fences
     assert (fence.info, fence.line, fence.text) == ("chart", 5, "data: x\nmark: bar\n")
     assert "```" not in parsed.html
+
+
+def test_link_fast_path_agrees_with_markdown_its_normalize_link():
+    """The URLs sitegen passes through untouched are exactly those normalizeLink leaves alone."""
+    import random
+
+    from markdown_it.common.normalize_url import normalizeLink
+
+    from sitegen.markdown import _normalize_link
+
+    rng = random.Random(20261128)
+    plain = "abcXYZ0189/._~-#?=&+,;!$*'()"
+    odd = ":@%[] \\\"<>`{}|^é\t"
+    prefixes = ["http://", "https://", "HTTP://", "//", "", "../", "./", "mailto:", "ftp://",
+                "https:/", "http://Example.com", "https://xn--", "#"]
+    checked = 0
+    for _ in range(20000):
+        prefix = rng.choice(prefixes) if rng.random() < 0.5 else ""
+        host = "".join(rng.choice("abc-.0Z") for _ in range(rng.randint(0, 8)))
+        body = "".join(rng.choice(plain + odd if rng.random() < 0.1 else plain)
+                       for _ in range(rng.randint(0, 14)))
+        url = prefix + (host if prefix.endswith("//") else "") + body
+        assert _normalize_link(url) == normalizeLink(url), url
+        checked += 1
+    assert checked == 20000
+    assert html_of("[x](https://example.com/a/b?c=1#d)\n") == (
+        '<p><a href="https://example.com/a/b?c=1#d">x</a></p>\n')
+    assert 'href="https://xn--bcher-kva.example/%C3%A9"' in html_of(
+        "[x](https://bücher.example/é)\n")
