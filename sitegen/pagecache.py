@@ -127,5 +127,19 @@ def _parse_all(
     # (plugins imported, the Markdown instance built) instead of building its own.
     first = _parse_one(jobs[0])
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                             initializer=_collect_rarely) as pool:
         return [first, *pool.map(_parse_one, jobs[1:], chunksize=CHUNK)]
+
+
+def _collect_rarely() -> None:
+    """Make a parse worker run the cyclic garbage collector about 70 times less often.
+
+    A parse allocates tens of thousands of tokens that reference counting frees, yet they
+    trigger a collection every 700 allocations: 7% of a worker's time on the benchmark
+    corpus. The workers live for one build, so the cycles left over cost nothing lasting.
+    """
+    import gc
+
+    gc.freeze()  # what the parent had before the fork is never scanned (nor copied) again
+    gc.set_threshold(50_000, 50, 50)
