@@ -2,7 +2,8 @@
 
 Loading reads and parses (cached by content hash); rendering is pure; only the writer touches the
 output. A `Builder` keeps its caches between builds, so the dev server and a second
-`sitegen build` redo only what changed, and it records which inputs each output read.
+`sitegen build` redo only what changed, and it records which inputs each output read. Each
+page's steps and their memory are in `pagework`.
 """
 
 from __future__ import annotations
@@ -17,20 +18,21 @@ from types import MappingProxyType
 from typing import Any
 
 from sitegen.config import Config, load_config
-from sitegen.content import ContentFiles, SourcePage, discover, read_page
+from sitegen.content import ContentFiles, discover
 from sitegen.data import Dataset, load_datasets
 from sitegen.errors import Problem, ProblemCollector, SitegenError
-from sitegen.links import LinkTarget, link_target
-from sitegen.markdown import ParsedMarkdown, parse_markdown
-from sitegen.feeds import FeedEntry, atom_feed, newest_first, sitemap_xml
+from sitegen.feeds import FeedEntry, newest_first, sitemap_xml
 from sitegen.output import OutputSet
 from sitegen.pagecache import PageCache
+from sitegen.pagework import MISSING_PAGE, FinishedPage, LoadedPage, PageWork, head_extra
+from sitegen.pagework import read_and_parse
+from sitegen.pageview import site_fields
+from sitegen.render import Page, SiteView, Templates, theme_root
 from sitegen.rendercache import RenderCache, fingerprint, tree_fingerprint
-from sitegen.render import Page, SiteView, Templates
-from sitegen.render import root_prefix, theme_root
-from sitegen.resolve import SiteIndex, content_path, resolve_page
+from sitegen.resolve import SiteIndex, content_path
 from sitegen.static import check_inside, hashed_name, static_files
 from sitegen.values import resolve_in_text
+
 
 @dataclass(frozen=True)
 class BuildOptions:
@@ -39,14 +41,6 @@ class BuildOptions:
     base_url: str | None = None
     drafts: bool = False
     strict: bool | None = None
-
-
-@dataclass(frozen=True)
-class LoadedPage:
-    """A page read and parsed: the cacheable half of its work."""
-
-    source: SourcePage
-    parsed: ParsedMarkdown
 
 
 @dataclass(frozen=True)
@@ -70,16 +64,6 @@ class _Loaded:
     broken: set[str] = field(default_factory=set)
 
 
-@dataclass(frozen=True)
-class _Finished:
-    """A page with its placeholders resolved, and the key it was resolved under."""
-
-    key: tuple[str, str, str, tuple[str, ...]]
-    page: Page
-    read: frozenset[str]
-    fingerprint: str
-
-
 class Builder:
     """Builds one site again and again, reusing what has not changed.
 
@@ -96,12 +80,9 @@ class Builder:
         self.persist_caches = persist_caches
         self.page_cache = PageCache(self.root / ".sitegen-cache" / "pages.pickle")
         self.render_cache = RenderCache(self.root / ".sitegen-cache" / "rendered.pickle")
-        self._finished: dict[str, _Finished] = {}
-        self._targets: dict[tuple[str, str], LinkTarget] = {}
+        self.work = PageWork(self.render_cache)
         self._templates: tuple[str, Templates] | None = None
         self._files: tuple[Config, ContentFiles, frozenset[str]] | None = None
-        self._render_keys: dict[tuple[str, str, str], str] = {}
-        self._memos: dict[str, tuple[tuple[Any, ...], Any]] = {}
 
     def build(self, sink: Callable[[str, bytes], None] | None = None,
               changed: Collection[str] | None = None) -> BuildResult:
@@ -117,7 +98,7 @@ class Builder:
         problems = ProblemCollector()
         loaded = self._load(problems, changed)
         result = self._render(loaded, problems, sink)
-        self.render_cache.end_build()
+        self.work.end_build()
         problems.raise_if_any(strict=bool(loaded.config.strict))
         if self.persist_caches:
             self.save_caches()
@@ -131,16 +112,7 @@ class Builder:
     # ------------------------------------------------------------------ load
 
     def _load(self, problems: ProblemCollector, changed: Collection[str] | None) -> _Loaded:
-        config = load_config(self.root).with_overrides(
-            base_url=self.options.base_url, strict=self.options.strict,
-        )
-        if not config.content_dir.is_dir():
-            raise SitegenError(
-                f"no content/ folder in {self.root}: this is not a sitegen site",
-                "content", None, None,
-                "run sitegen from the site's folder (or pass --root DIR), "
-                "or create a site with: sitegen new DIR",
-            )
+        config = self._config()
         loaded = _Loaded(config)
         unchanged = self._vouched_unchanged(changed, config)
         if unchanged is not None and self._files is not None:
@@ -161,7 +133,7 @@ class Builder:
         problems.problems.extend(data_problems)
         loaded.broken.update(f"data:{Path(p.path).stem}" for p in data_problems if p.path)
         for source_page, parsed_or_error in self.page_cache.load_pages(
-            files.pages, self.root, config.typographer, _read_and_parse, unchanged,
+            files.pages, self.root, config.typographer, read_and_parse, unchanged,
         ):
             if isinstance(parsed_or_error, SitegenError):
                 problems.add(parsed_or_error)
@@ -172,6 +144,19 @@ class Builder:
                 continue
             loaded.pages.append(page)
         return loaded
+
+    def _config(self) -> Config:
+        config = load_config(self.root).with_overrides(
+            base_url=self.options.base_url, strict=self.options.strict,
+        )
+        if not config.content_dir.is_dir():
+            raise SitegenError(
+                f"no content/ folder in {self.root}: this is not a sitegen site",
+                "content", None, None,
+                "run sitegen from the site's folder (or pass --root DIR), "
+                "or create a site with: sitegen new DIR",
+            )
+        return config
 
     def _vouched_unchanged(
         self, changed: Collection[str] | None, config: Config
@@ -227,54 +212,33 @@ class Builder:
         build_date = _build_date()
         view = SiteView(config, nav, MappingProxyType(loaded.datasets), asset_names, build_date)
         templates = self._templates_for(config)
-        site_key = self._hash("render", (
-            self._templates[0] if self._templates else "", config, asset_names, build_date,
+        templates_key = self._templates[0] if self._templates else ""
+        site_key = self.work.hash("render", (
+            templates_key, config, asset_names, build_date,
             sorted((name, d.digest) for name, d in loaded.datasets.items()),
-            [(p.source, p.title, p.url, p.date, p.description, p.weight, p.extra) for p in nav],
+            [site_fields(p) for p in nav],
         ))
         rendered = 0
-        render_keys: dict[tuple[str, str, str], str] = {}
         for page in nav:
-            head = self._head_extra(page, charts)
-            inputs = (site_key, fingerprints[page.source], head)
-            key = self._render_keys.get(inputs) or fingerprint(*inputs)
-            render_keys[inputs] = key
-            html_bytes = self.render_cache.get(page.output_path, key)
-            if html_bytes is None:
-                try:
-                    html = templates.render(page.template, view.context(page, head), page.source)
-                except SitegenError as error:
-                    problems.add(error)
-                    continue
-                html_bytes = html.encode("utf-8")
-                self.render_cache.put(page.output_path, key, html_bytes)
-                rendered += 1
-            outputs.add(page.output_path, html_bytes, page.source)
+            head = head_extra(page, charts)
+            try:
+                data, _, fresh = self.work.render(page, view, templates, site_key,
+                                                     fingerprints, head)
+            except SitegenError as error:
+                problems.add(error)
+                continue
+            rendered += fresh
+            outputs.add(page.output_path, data, page.source)
             if page.social_image:
                 chart = charts[(page.source, int(page.extra.get("social_chart", 1)) - 1)]
                 outputs.add(page.social_image, chart.png(), page.source)
-        self._render_keys = render_keys  # the next build looks its keys up, not hashes them
-        self._special_pages(view, templates, outputs, problems, site_key)
+        self._special_pages(view, templates, outputs, problems, site_key, fingerprints)
         problems.problems.extend(outputs.problems)
         return BuildResult(
-            files=MappingProxyType(outputs.files), pages=nav,
-            warnings=tuple(problems.warnings),
+            files=MappingProxyType(outputs.files), pages=nav, warnings=tuple(problems.warnings),
             inputs=MappingProxyType({f.page.output_path: f.read for f in finished}),
             seconds=0.0, rendered=rendered,
         )
-
-    def _hash(self, name: str, value: tuple[Any, ...]) -> str:
-        """fingerprint(*value), reused while value equals last build's (comparing is cheaper)."""
-        return self._memo(name, value, lambda: fingerprint(*value))
-
-    def _memo(self, name: str, value: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
-        """compute(), reused while value (all that compute reads) equals last build's."""
-        last = self._memos.get(name)
-        if last is not None and last[0] == value:
-            return last[1]
-        result = compute()
-        self._memos[name] = (value, result)
-        return result
 
     def _templates_for(self, config: Config) -> Templates:
         """One Jinja environment while the templates and settings stay the same."""
@@ -322,93 +286,49 @@ class Builder:
     def _finish_all(
         self, loaded: _Loaded, charts: Mapping[tuple[str, int], Any],
         problems: ProblemCollector,
-    ) -> list[_Finished]:
+    ) -> list[FinishedPage]:
         """Every page resolved, reusing last build's result when nothing it reads changed."""
-        targets = {content_path(p.source.source): self._target(p) for p in loaded.pages}
+        targets = {content_path(p.source.source): self.work.target(p) for p in loaded.pages}
         link_targets = [(path, target.url, target.signature)
                         for path, target in sorted(targets.items())]
-        site_key = self._hash("resolve", (
+        site_key = self.work.hash("resolve", (
             loaded.config, link_targets, sorted(loaded.assets), sorted(loaded.broken),
             sorted((name, d.digest) for name, d in loaded.datasets.items()),
         ))
         index = SiteIndex(loaded.datasets, targets, frozenset(loaded.assets),
                           frozenset(loaded.broken))
-        finished: list[_Finished] = []
-        fresh: dict[str, _Finished] = {}
+        finished: list[FinishedPage] = []
+        fresh: dict[str, FinishedPage] = {}
         for page in loaded.pages:
-            page_charts = [charts.get((page.source.source, i))
-                           for i in range(len(page.parsed.fences))]
-            prefix = root_prefix(page.source.url)
-            figures = [c.figure_html(prefix) if c is not None else "" for c in page_charts]
-            key = (site_key, page.source.source, page.source.digest, tuple(figures))
-            done = self._finished.get(page.source.source)
-            if done is None or done.key != key:
-                chart_inputs = [c.inputs if c is not None else None for c in page_charts]
-                try:
-                    finished_page, read = resolve_page(page.source, page.parsed, index,
-                                                       figures, chart_inputs)
-                except SitegenError as error:
-                    problems.add(error)
-                    continue
-                # The page is a function of its key (and of the code, which every hash covers).
-                done = _Finished(key, finished_page, read, fingerprint(key))
+            try:
+                done = self.work.finish(page, index, site_key, charts)
+            except SitegenError as error:
+                problems.add(error)
+                continue
             fresh[page.source.source] = done
             finished.append(done)
-        self._finished = fresh
+        self.work.finished = fresh
         return finished
-
-    def _target(self, page: LoadedPage) -> LinkTarget:
-        key = (page.source.source, page.source.digest)
-        target = self._targets.get(key)
-        if target is None:
-            parsed = page.parsed
-            target = link_target(page.source.source, page.source.url, parsed.element_ids,
-                                 parsed.heading_ids, len(parsed.fences))
-            self._targets[key] = target
-        return target
-
-    def _head_extra(self, page: Page, charts: Mapping[tuple[str, int], Any]) -> str:
-        parts = []
-        if page.has_charts and charts:
-            from sitegen import charts as chart_room
-
-            parts.append(chart_room.head_html(root_prefix(page.url)))
-        return "\n".join(parts)
 
     def _special_pages(
         self, view: SiteView, templates: Templates, outputs: OutputSet,
-        problems: ProblemCollector, site_key: str,
+        problems: ProblemCollector, site_key: str, fingerprints: Mapping[str, str],
     ) -> None:
+        """sitemap.xml, feed.xml and 404.html."""
         config = view.config
         listed = tuple(FeedEntry(p.title, p.url, p.date, "", "") for p in view.pages)
-        outputs.add("sitemap.xml", self._memo(
+        outputs.add("sitemap.xml", self.work.memo(
             "sitemap", (config.base_url, listed),
             lambda: sitemap_xml(config.base_url, listed)), "(sitemap)")
-        entries = tuple(FeedEntry(p.title, p.url, p.date, p.description, p.content)
-                        for p in newest_first(view.pages, config.feed_limit))
-        outputs.add("feed.xml", self._memo(
-            "feed", (config.title, config.base_url, config.author, config.feed_limit, entries),
-            lambda: atom_feed(config.title, config.base_url, config.author, entries,
-                              config.feed_limit)), "(feed)")
+        in_feed = newest_first(view.pages, config.feed_limit)
+        outputs.add("feed.xml", self.work.feed(config, in_feed), "(feed)")
         try:
-            missing_page = self._memo("404", (site_key,), lambda: _render_404(view, templates))
-        except SitegenError as error:  # not remembered: the next build tries again
+            data, _ = self.work.missing_page(view, templates, site_key, fingerprints)
+        except SitegenError as error:
             problems.add(error)
-            return
-        if missing_page is not None:
-            outputs.add("404.html", missing_page, "templates/404.html")
-
-
-def _render_404(view: SiteView, templates: Templates) -> bytes | None:
-    """404.html from the template of that name, if the site or the theme has one."""
-    if not templates.exists("404.html"):
-        return None
-    missing = Page(
-        source="templates/404.html", url="404.html", output_path="404.html",
-        title="Page not found", description="", date=None, template="404.html",
-        weight=0, content="", toc=(), has_charts=False, social_image=None,
-    )
-    return templates.render("404.html", view.context(missing, ""), "404.html").encode("utf-8")
+        else:
+            if data is not None:
+                outputs.add("404.html", data, MISSING_PAGE)
 
 
 def build_site(root: Path, out_dir: Path | None = None,
@@ -475,16 +395,6 @@ def _input_stamp(root: Path, options: BuildOptions) -> str:
 
 
 # ---------------------------------------------------------------------- helpers of the build
-
-def _read_and_parse(path: Path, root: Path, typographer: bool) -> LoadedPage:
-    source = read_page(path, root)
-    try:
-        parsed = parse_markdown(source.body, typographer)
-    except SitegenError as error:
-        raise error.placed(source.source, source.body_line - 1) from None
-    # The body is parsed: keeping it would double what crosses processes and sits in the cache.
-    return LoadedPage(replace(source, body=""), parsed)
-
 
 def _build_date() -> dt.datetime | None:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")

@@ -163,10 +163,18 @@ class SiteView:
         object.__setattr__(self, "nav", top_level)
         object.__setattr__(self, "_order", {p.source: i for i, p in enumerate(self.pages)})
 
-    def context(self, page: Page, head_extra: str) -> dict[str, Any]:
-        """The template variables for one page (see README: Templates)."""
+    def context(self, page: Page, head_extra: str,
+                reads: set[str] | None = None) -> dict[str, Any]:
+        """The template variables for one page (see README: Templates).
+
+        Other pages are seen through `pageview`: the sources of those the render reads
+        beyond the fields every render key covers are added to reads.
+        """
         from markupsafe import Markup
 
+        from sitegen.pageview import PageList, page_ref
+
+        reads = set() if reads is None else reads
         index = self._order.get(page.source)
         previous = self.pages[index - 1] if index is not None and index > 0 else None
         following = (self.pages[index + 1]
@@ -175,10 +183,10 @@ class SiteView:
             "site": _site_view(self.config),
             "page": page,
             "content": Markup(page.content),
-            "nav": self.nav,
-            "pages": self.pages,
-            "prev": previous,
-            "next": following,
+            "nav": PageList(self.nav, page.source, reads),
+            "pages": PageList(self.pages, page.source, reads),
+            "prev": page_ref(previous, page.source, reads),
+            "next": page_ref(following, page.source, reads),
             "data": _DataView(self.datasets),
             "url_for": self._url_for(page.url),
             "asset_url": self._asset_url(page.url, page.source),

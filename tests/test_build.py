@@ -316,6 +316,20 @@ def test_templates_see_data_pages_toc_and_url_helpers(make_site):
     assert parts[6:10] == ["T", "m", "calm", "content/guide/first-step.md"]
 
 
+def test_templates_see_other_pages_as_pages_in_every_way_they_ask(make_site):
+    template = (
+        "{{ (pages | selectattr('url', 'equalto', page.url) | first) is sameas page }}"
+        "|{{ page in pages }}|{{ pages | length }}|{{ pages[1:] | length }}|{{ (pages | last).title }}"
+        "|{{ prev == prev }}|{{ prev != page }}|{{ pages | map(attribute='url') | join(',') }}"
+        "|{{ (pages | sort(attribute='title', reverse=true) | first).title }}"
+        "|{{ pages | selectattr('has_charts') | list | length }}|{{ prev.nav_title if prev }}\n"
+    )
+    site = make_site({**SITE, "templates/page.html": template})
+    line = text(build(site), "guide/index.html").strip()
+    assert line == ("True|True|4|3|Guide|True|True|,guide/first-step/,costs/,guide/"
+                    "|Home|0|Costs")
+
+
 def test_site_templates_override_the_theme_file_by_file(make_site):
     site = make_site({
         **SITE,
@@ -440,6 +454,25 @@ def test_rebuild_after_an_edit_equals_a_clean_build(make_site, tmp_path, edit):
     shutil.copytree(site, clean_site, ignore=shutil.ignore_patterns(".sitegen-cache"))
     clean = dict(Builder(clean_site).build().files)
     assert incremental == clean
+
+
+def test_a_page_whose_template_shows_another_page_is_rebuilt_when_that_page_changes(
+        make_site, tmp_path):
+    site = make_site({
+        **SITE,
+        "templates/page.html": "{{ page.title }}|{% for p in pages %}{{ p.content }}{% endfor %}\n",
+        "templates/404.html": "{% for p in nav %}{{ p.content }}{% endfor %}\n",
+    })
+    builder = Builder(site)
+    builder.build()
+    costs = site / "content/costs.md"
+    costs.write_text(costs.read_text().replace("Back", "Go back"))
+    incremental = dict(builder.build().files)
+    assert "Go back" in text(incremental, "guide/first-step/index.html")
+    assert "Go back" in text(incremental, "404.html")
+    clean_site = tmp_path / "clean"
+    shutil.copytree(site, clean_site, ignore=shutil.ignore_patterns(".sitegen-cache"))
+    assert incremental == dict(Builder(clean_site).build().files)
 
 
 # ------------------------------------------------------------------ atomic

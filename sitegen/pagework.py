@@ -1,0 +1,180 @@
+"""One page's work, each step remembered under a key covering all that it read.
+
+A page is read and parsed, gives other pages a link target, is resolved into a finished page
+and rendered through its template; 404.html and feed.xml are made from the finished pages.
+`PageWork` keeps each step's last results between builds, so a build redoes a step only
+when something it read changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from sitegen.config import Config
+from sitegen.content import SourcePage, read_page
+from sitegen.errors import SitegenError
+from sitegen.feeds import FeedEntry, atom_feed
+from sitegen.links import LinkTarget, link_target
+from sitegen.markdown import ParsedMarkdown, parse_markdown
+from sitegen.render import Page, SiteView, Templates, root_prefix
+from sitegen.rendercache import Reads, RenderCache, fingerprint
+from sitegen.resolve import SiteIndex, resolve_page
+
+MISSING_PAGE = "templates/404.html"  # the source 404.html is rendered for
+
+
+@dataclass(frozen=True)
+class LoadedPage:
+    """A page read and parsed: the cacheable half of its work."""
+
+    source: SourcePage
+    parsed: ParsedMarkdown
+
+
+@dataclass(frozen=True)
+class FinishedPage:
+    """A page with its placeholders resolved, and the key it was resolved under."""
+
+    key: tuple[str, str, str, tuple[str, ...]]
+    page: Page
+    read: frozenset[str]
+    fingerprint: str
+
+
+def read_and_parse(path: Path, root: Path, typographer: bool) -> LoadedPage:
+    """A page read from disk and parsed (SitegenError placed at the page's line)."""
+    source = read_page(path, root)
+    try:
+        parsed = parse_markdown(source.body, typographer)
+    except SitegenError as error:
+        raise error.placed(source.source, source.body_line - 1) from None
+    # The body is parsed: keeping it would double what crosses processes and sits in the cache.
+    return LoadedPage(replace(source, body=""), parsed)
+
+
+def head_extra(page: Page, charts: Mapping[tuple[str, int], Any]) -> str:
+    """What the layout must print in <head> for this page (the chart runtime, if it has charts)."""
+    if page.has_charts and charts:
+        from sitegen import charts as chart_room
+
+        return chart_room.head_html(root_prefix(page.url))
+    return ""
+
+
+class PageWork:
+    """The steps of a page's work with their last results, kept from build to build."""
+
+    def __init__(self, render_cache: RenderCache) -> None:
+        self.render_cache = render_cache
+        self.finished: dict[str, FinishedPage] = {}
+        self._targets: dict[tuple[str, str], LinkTarget] = {}
+        self._render_keys: dict[tuple[str, str, str], str] = {}
+        self._keys_used: dict[tuple[str, str, str], str] = {}
+        self._missing: tuple[str, Reads, bytes | None] | None = None
+        self._memos: dict[str, tuple[tuple[Any, ...], Any]] = {}
+
+    def memo(self, name: str, value: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+        """compute(), reused while value (all that compute reads) equals last build's."""
+        last = self._memos.get(name)
+        if last is not None and last[0] == value:
+            return last[1]
+        result = compute()
+        self._memos[name] = (value, result)
+        return result
+
+    def hash(self, name: str, value: tuple[Any, ...]) -> str:
+        """fingerprint(*value), reused while value equals last build's (comparing is cheaper)."""
+        return self.memo(name, value, lambda: fingerprint(*value))
+
+    def target(self, page: LoadedPage) -> LinkTarget:
+        """What other pages may link to on this page."""
+        key = (page.source.source, page.source.digest)
+        target = self._targets.get(key)
+        if target is None:
+            parsed = page.parsed
+            target = link_target(page.source.source, page.source.url, parsed.element_ids,
+                                 parsed.heading_ids, len(parsed.fences))
+            self._targets[key] = target
+        return target
+
+    def finish(self, page: LoadedPage, index: SiteIndex, site_key: str,
+               charts: Mapping[tuple[str, int], Any]) -> FinishedPage:
+        """The page resolved, or its last result when its key is the same."""
+        page_charts = [charts.get((page.source.source, i))
+                       for i in range(len(page.parsed.fences))]
+        prefix = root_prefix(page.source.url)
+        figures = [c.figure_html(prefix) if c is not None else "" for c in page_charts]
+        key = (site_key, page.source.source, page.source.digest, tuple(figures))
+        done = self.finished.get(page.source.source)
+        if done is not None and done.key == key:
+            return done
+        chart_inputs = [c.inputs if c is not None else None for c in page_charts]
+        finished_page, read = resolve_page(page.source, page.parsed, index, figures,
+                                           chart_inputs)
+        # The page is a function of its key (and of the code, which every hash covers).
+        return FinishedPage(key, finished_page, read, fingerprint(key))
+
+    def render(self, page: Page, view: SiteView, templates: Templates, site_key: str,
+               fingerprints: Mapping[str, str], head: str) -> tuple[bytes, Reads, bool]:
+        """(HTML, other pages read, whether it was rendered now rather than found cached).
+
+        The render cache holds it under the site key, the page's fingerprint and its head,
+        and the fingerprints of the pages it read.
+        """
+        inputs = (site_key, fingerprints[page.source], head)
+        key = self._render_keys.get(inputs) or fingerprint(*inputs)
+        self._keys_used[inputs] = key
+        found = self.render_cache.get(page.output_path, key, fingerprints)
+        if found is not None:
+            return found[0], found[1], False
+        read: set[str] = set()
+        html = templates.render(page.template, view.context(page, head, read), page.source)
+        read.discard(page.source)
+        data = html.encode("utf-8")
+        reads = tuple((source, fingerprints[source]) for source in sorted(read))
+        self.render_cache.put(page.output_path, key, reads, data)
+        return data, reads, True
+
+    def end_build(self) -> None:
+        """A full build is over: keep only what it used."""
+        self.render_cache.end_build()
+        self._render_keys, self._keys_used = self._keys_used, {}
+
+    def missing_page(self, view: SiteView, templates: Templates, site_key: str,
+                     fingerprints: Mapping[str, str]) -> tuple[bytes | None, Reads]:
+        """404.html (None without a template), reused while the site key and its reads hold."""
+        last = self._missing
+        if (last is not None and last[0] == site_key
+                and all(fingerprints.get(source) == value for source, value in last[1])):
+            return last[2], last[1]
+        self._missing = None  # a failed render is not remembered: the next build tries again
+        read: set[str] = set()
+        data = _render_404(view, templates, read)
+        reads = tuple((source, fingerprints[source]) for source in sorted(read))
+        self._missing = (site_key, reads, data)
+        return data, reads
+
+    def feed(self, config: Config, pages: list[Page]) -> bytes:
+        """feed.xml of these pages (the newest dated ones, in order)."""
+        entries = tuple(FeedEntry(p.title, p.url, p.date, p.description, p.content)
+                        for p in pages)
+        return self.memo(
+            "feed", (config.title, config.base_url, config.author, config.feed_limit, entries),
+            lambda: atom_feed(config.title, config.base_url, config.author, entries,
+                              config.feed_limit))
+
+
+def _render_404(view: SiteView, templates: Templates, reads: set[str]) -> bytes | None:
+    """404.html from the template of that name, if the site or the theme has one."""
+    if not templates.exists("404.html"):
+        return None
+    missing = Page(
+        source=MISSING_PAGE, url="404.html", output_path="404.html",
+        title="Page not found", description="", date=None, template="404.html",
+        weight=0, content="", toc=(), has_charts=False, social_image=None,
+    )
+    context = view.context(missing, "", reads)
+    return templates.render("404.html", context, "404.html").encode("utf-8")
