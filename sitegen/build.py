@@ -3,7 +3,7 @@
 Loading reads and parses (cached by content hash); rendering is pure; only the writer touches the
 output. A `Builder` keeps its caches between builds, so the dev server and a second
 `sitegen build` redo only what changed, and it records which inputs each output read. Each
-page's steps and their memory are in `pagework`.
+page's steps and their memory are in `pagework`; redoing only pages edited in place is `delta`.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from typing import Any
 from sitegen.config import Config, load_config
 from sitegen.content import ContentFiles, discover
 from sitegen.data import Dataset, load_datasets
+from sitegen.delta import OutputDelta, Snapshot, edited_pages, rebuild_edited
 from sitegen.errors import Problem, ProblemCollector, SitegenError
 from sitegen.feeds import FeedEntry, newest_first, sitemap_xml
 from sitegen.output import OutputSet
@@ -45,7 +46,11 @@ class BuildOptions:
 
 @dataclass(frozen=True)
 class BuildResult:
-    """A finished build: the files, what each page read, and what was worth saying."""
+    """A finished build: the files, what each page read, and what was worth saying.
+
+    changes, when known, names the only outputs that may differ from the files of this
+    Builder's previous build (the dev server then compares just those).
+    """
 
     files: Mapping[str, bytes]
     pages: tuple[Page, ...]
@@ -53,6 +58,7 @@ class BuildResult:
     inputs: Mapping[str, frozenset[str]]
     seconds: float
     rendered: int
+    changes: OutputDelta | None = None
 
 
 @dataclass
@@ -83,6 +89,8 @@ class Builder:
         self.work = PageWork(self.render_cache)
         self._templates: tuple[str, Templates] | None = None
         self._files: tuple[Config, ContentFiles, frozenset[str]] | None = None
+        self._last: Snapshot | None = None
+        self._parsed_aside: set[str] = set()  # parsed by delta: page_cache has not seen them
 
     def build(self, sink: Callable[[str, bytes], None] | None = None,
               changed: Collection[str] | None = None) -> BuildResult:
@@ -90,22 +98,34 @@ class Builder:
 
         sink, when given, is handed each output as soon as it exists (a streaming writer);
         the result still holds every file. changed, when given, lists every site-relative
-        path that changed since this Builder's last build (the server's watcher knows): a
-        build that only modified existing files then skips the walk and the stat of the
-        rest. When unsure, pass None: everything is checked.
+        path that changed since this Builder's last build (the server's watcher knows): pages
+        edited in place are then redone alone (`delta`), and other changes skip the walk and
+        the stat of the rest. When unsure, pass None: everything is checked.
         """
         started = time.perf_counter()
-        problems = ProblemCollector()
-        loaded = self._load(problems, changed)
-        result = self._render(loaded, problems, sink)
-        self.work.end_build()
-        problems.raise_if_any(strict=bool(loaded.config.strict))
+        last, self._last = self._last, None  # a failed build leaves nothing to start from
+        quick = None
+        if changed is not None and last is not None and sink is None:
+            quick = self._rebuild_edited(last, changed)
+        if quick is not None:
+            result, snapshot = quick
+        else:
+            problems = ProblemCollector()
+            loaded = self._load(problems, changed)
+            result, snapshot = self._render(loaded, problems, sink)
+            self.work.end_build()
+            problems.raise_if_any(strict=bool(loaded.config.strict))
+        self._last = snapshot
         if self.persist_caches:
             self.save_caches()
         return replace(result, seconds=time.perf_counter() - started)
 
     def save_caches(self) -> None:
-        """Write the parse and render caches (a failed write only costs speed next time)."""
+        """Write the parse and render caches (a failed write only costs speed next time).
+
+        Pages that `delta` parsed are not in the parse cache; their stamps no longer match
+        it, so the next build parses them again.
+        """
         self.page_cache.save()
         self.render_cache.save()
 
@@ -143,6 +163,7 @@ class Builder:
             if page.source.draft and not self.options.drafts:
                 continue
             loaded.pages.append(page)
+        self._parsed_aside.clear()  # the page cache has looked at every one of them again
         return loaded
 
     def _config(self) -> Config:
@@ -171,7 +192,7 @@ class Builder:
                 continue  # read again by every build anyway
             if path not in known or not (self.root / path).is_file():
                 return None  # created, deleted, renamed or a folder: walk again
-        changed_set = frozenset(changed)
+        changed_set = frozenset(changed) | frozenset(self._parsed_aside)
         return lambda relative: relative not in changed_set
 
     # ------------------------------------------------------------------ render
@@ -183,7 +204,7 @@ class Builder:
     def _render(
         self, loaded: _Loaded, problems: ProblemCollector,
         sink: Callable[[str, bytes], None] | None,
-    ) -> BuildResult:
+    ) -> tuple[BuildResult, Snapshot]:
         config = loaded.config
         outputs = OutputSet(sink)
         charts, chart_files, chart_warnings = self._charts(loaded, problems)
@@ -205,7 +226,7 @@ class Builder:
         for path, (data, source) in chart_files.items():
             outputs.add(path, data, source)
 
-        finished = self._finish_all(loaded, charts, problems)
+        finished, index, resolve_key = self._finish_all(loaded, charts, problems)
         nav = tuple(sorted((f.page for f in finished),
                            key=lambda p: (p.url != "", p.weight, p.title.lower(), p.url)))
         fingerprints = {f.page.source: f.fingerprint for f in finished}
@@ -218,27 +239,41 @@ class Builder:
             sorted((name, d.digest) for name, d in loaded.datasets.items()),
             [site_fields(p) for p in nav],
         ))
+        reads: dict[str, tuple[str, ...]] = {}
         rendered = 0
         for page in nav:
             head = head_extra(page, charts)
             try:
-                data, _, fresh = self.work.render(page, view, templates, site_key,
+                data, read, fresh = self.work.render(page, view, templates, site_key,
                                                      fingerprints, head)
             except SitegenError as error:
                 problems.add(error)
                 continue
             rendered += fresh
+            if read:
+                reads[page.source] = tuple(source for source, _ in read)
             outputs.add(page.output_path, data, page.source)
             if page.social_image:
                 chart = charts[(page.source, int(page.extra.get("social_chart", 1)) - 1)]
                 outputs.add(page.social_image, chart.png(), page.source)
-        self._special_pages(view, templates, outputs, problems, site_key, fingerprints)
+        feed = self._special_pages(view, templates, outputs, problems, site_key, fingerprints,
+                                   reads)
         problems.problems.extend(outputs.problems)
-        return BuildResult(
+        inputs = {f.page.output_path: f.read for f in finished}
+        result = BuildResult(
             files=MappingProxyType(outputs.files), pages=nav, warnings=tuple(problems.warnings),
-            inputs=MappingProxyType({f.page.output_path: f.read for f in finished}),
-            seconds=0.0, rendered=rendered,
+            inputs=MappingProxyType(inputs), seconds=0.0, rendered=rendered,
         )
+        snapshot = Snapshot(
+            config=config, build_date=build_date, templates_key=templates_key, static=static,
+            loaded={p.source.source: p for p in loaded.pages}, index=index,
+            resolve_key=resolve_key, charts=charts, view=view, site_key=site_key,
+            fingerprints=fingerprints, files=outputs.files, result_files=result.files,
+            inputs=inputs, feed=feed, warnings=result.warnings,
+        )
+        for reader, sources in reads.items():
+            snapshot.note_reads(reader, sources)
+        return result, snapshot
 
     def _templates_for(self, config: Config) -> Templates:
         """One Jinja environment while the templates and settings stay the same."""
@@ -286,7 +321,7 @@ class Builder:
     def _finish_all(
         self, loaded: _Loaded, charts: Mapping[tuple[str, int], Any],
         problems: ProblemCollector,
-    ) -> list[FinishedPage]:
+    ) -> tuple[list[FinishedPage], SiteIndex, str]:
         """Every page resolved, reusing last build's result when nothing it reads changed."""
         targets = {content_path(p.source.source): self.work.target(p) for p in loaded.pages}
         link_targets = [(path, target.url, target.signature)
@@ -308,13 +343,14 @@ class Builder:
             fresh[page.source.source] = done
             finished.append(done)
         self.work.finished = fresh
-        return finished
+        return finished, index, site_key
 
     def _special_pages(
         self, view: SiteView, templates: Templates, outputs: OutputSet,
         problems: ProblemCollector, site_key: str, fingerprints: Mapping[str, str],
-    ) -> None:
-        """sitemap.xml, feed.xml and 404.html."""
+        reads: dict[str, tuple[str, ...]],
+    ) -> tuple[str, ...]:
+        """sitemap.xml, feed.xml and 404.html; returns the sources of the pages in the feed."""
         config = view.config
         listed = tuple(FeedEntry(p.title, p.url, p.date, "", "") for p in view.pages)
         outputs.add("sitemap.xml", self.work.memo(
@@ -323,12 +359,47 @@ class Builder:
         in_feed = newest_first(view.pages, config.feed_limit)
         outputs.add("feed.xml", self.work.feed(config, in_feed), "(feed)")
         try:
-            data, _ = self.work.missing_page(view, templates, site_key, fingerprints)
+            data, read = self.work.missing_page(view, templates, site_key, fingerprints)
         except SitegenError as error:
             problems.add(error)
         else:
             if data is not None:
                 outputs.add("404.html", data, MISSING_PAGE)
+            if read:
+                reads[MISSING_PAGE] = tuple(source for source, _ in read)
+        return tuple(p.source for p in in_feed)
+
+    # ------------------------------------------------------------------ pages edited in place
+
+    def _rebuild_edited(self, last: Snapshot,
+                        changed: Collection[str]) -> tuple[BuildResult, Snapshot] | None:
+        """Redo only the edited pages and the renders that read them; None when unsure."""
+        edited = edited_pages(changed, last)
+        if edited is None or any(w.path in edited for w in last.warnings):
+            return None
+        try:
+            config = self._config()
+        except SitegenError:
+            return None
+        templates = self._templates_for(config)
+        static_problems = ProblemCollector()
+        static = static_files(config.root, static_problems)
+        templates_key = self._templates[0] if self._templates else ""
+        if (static_problems.problems
+                or not last.same_site(config, _build_date(), templates_key, static)):
+            return None
+        self._parsed_aside.update(edited)
+        done = rebuild_edited(self.work, last, edited, self.root, templates)
+        if done is None:
+            return None
+        result = BuildResult(
+            files=MappingProxyType(done.files), pages=tuple(done.view.pages),
+            warnings=last.warnings, inputs=MappingProxyType(done.inputs), seconds=0.0,
+            rendered=done.rendered, changes=OutputDelta(last.result_files, done.touched),
+        )
+        last.view, last.files, last.inputs = done.view, done.files, done.inputs
+        last.result_files = result.files
+        return result, last
 
 
 def build_site(root: Path, out_dir: Path | None = None,

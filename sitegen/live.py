@@ -16,11 +16,12 @@ import threading
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
+from sitegen.delta import OutputDelta
 from sitegen.errors import Problem, SitegenError
 from sitegen.output import MemoryWriter
 from sitegen.watch import Changes
@@ -51,23 +52,30 @@ class BuildNews:
                 "assets": list(self.assets), "error": self.error}
 
 
-def compare_builds(old: Mapping[str, bytes], new: Mapping[str, bytes]) -> tuple[
+def compare_builds(old: Mapping[str, bytes], new: Mapping[str, bytes],
+                   only: Collection[str] | None = None) -> tuple[
         dict[str, str], dict[str, str], dict[str, list[int]], list[str]]:
     """(pages, css renames, chart indexes, other assets) that differ between two builds.
 
     A page whose bytes differ only by renamed stylesheets is "css" (the tab swaps its links);
     only inside `figure.chart` elements is "charts"; anything else is "reload". A renamed
-    script makes a reload: scripts cannot be swapped honestly.
+    script makes a reload: scripts cannot be swapped honestly. only, when given, holds every
+    path that may differ (the build knows): the rest is not looked at.
     """
-    removed = [p for p in old if p not in new]
-    added = [p for p in new if p not in old]
+    if only is None:
+        removed = [p for p in old if p not in new]
+        added = [p for p in new if p not in old]
+    else:
+        removed = [p for p in only if p in old and p not in new]
+        added = [p for p in only if p in new and p not in old]
     renames = _hashed_renames(removed, added)
     css = {a: b for a, b in renames.items() if a.endswith(".css")}
     explained = set(renames) | set(renames.values())
     pages: dict[str, str] = {}
     charts: dict[str, list[int]] = {}
     assets: list[str] = []
-    for path, data in new.items():
+    for path in (new if only is None else [p for p in only if p in new]):
+        data = new[path]
         before = old.get(path)
         if before is data or before == data:
             continue
@@ -163,6 +171,7 @@ class LiveSite:
         self.good = False           # whether any build has succeeded yet
         self.error: dict[str, Any] | None = None
         self.changed_at: dict[str, int] = {}
+        self._published: Mapping[str, bytes] | None = None  # the files last given to publish
         self.builds_run = 0
         self._cond = threading.Condition()
         self._clients: list[queue.Queue[tuple[str, dict[str, Any]] | None]] = []
@@ -188,15 +197,22 @@ class LiveSite:
             return self._cond.wait_for(lambda: predicate(self), timeout)
 
     def publish(self, covers: int, files: Mapping[str, bytes] | None,
-                error: dict[str, Any] | None) -> BuildNews:
-        """Make a finished build visible, wake waiting requests, then tell the browsers."""
+                error: dict[str, Any] | None, changes: OutputDelta | None = None) -> BuildNews:
+        """Make a finished build visible, wake waiting requests, then tell the browsers.
+
+        changes, when its base is the files published last, names every path that may
+        differ: only those are compared.
+        """
         with self._cond:
             self.builds_run += 1
             self.number += 1
             if files is not None:
                 old = self.writer.files
-                pages, css, charts, assets = compare_builds(old, files)
+                only = (changes.paths if changes is not None
+                        and changes.base is self._published else None)
+                pages, css, charts, assets = compare_builds(old, files, only)
                 self.writer.write(files)
+                self._published = files
                 for path in list(pages) + list(assets) + list(css) + list(css.values()):
                     self.changed_at[path] = self.number
                 if not self.good:

@@ -2,8 +2,8 @@
 
 A page is read and parsed, gives other pages a link target, is resolved into a finished page
 and rendered through its template; 404.html and feed.xml are made from the finished pages.
-`PageWork` keeps each step's last results between builds, so a build redoes a step only
-when something it read changed.
+The full build (`build`) and the rebuild of pages edited in place (`delta`) run these same
+steps, so both give the same bytes. `PageWork` keeps each step's last results between builds.
 """
 
 from __future__ import annotations
@@ -118,16 +118,21 @@ class PageWork:
         return FinishedPage(key, finished_page, read, fingerprint(key))
 
     def render(self, page: Page, view: SiteView, templates: Templates, site_key: str,
-               fingerprints: Mapping[str, str], head: str) -> tuple[bytes, Reads, bool]:
+               fingerprints: Mapping[str, str], head: str,
+               between_builds: bool = False) -> tuple[bytes, Reads, bool]:
         """(HTML, other pages read, whether it was rendered now rather than found cached).
 
         The render cache holds it under the site key, the page's fingerprint and its head,
-        and the fingerprints of the pages it read.
+        and the fingerprints of the pages it read. between_builds stores it at once (a
+        rebuild of a few pages); otherwise it counts as used by the build in progress.
         """
         inputs = (site_key, fingerprints[page.source], head)
         key = self._render_keys.get(inputs) or fingerprint(*inputs)
-        self._keys_used[inputs] = key
-        found = self.render_cache.get(page.output_path, key, fingerprints)
+        cache = self.render_cache
+        if not between_builds:
+            self._keys_used[inputs] = key
+        found = (cache.peek if between_builds else cache.get)(page.output_path, key,
+                                                              fingerprints)
         if found is not None:
             return found[0], found[1], False
         read: set[str] = set()
@@ -135,7 +140,7 @@ class PageWork:
         read.discard(page.source)
         data = html.encode("utf-8")
         reads = tuple((source, fingerprints[source]) for source in sorted(read))
-        self.render_cache.put(page.output_path, key, reads, data)
+        (cache.replace if between_builds else cache.put)(page.output_path, key, reads, data)
         return data, reads, True
 
     def end_build(self) -> None:

@@ -7,7 +7,7 @@ writes is relative to the page, so one build works at a domain root and under an
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
@@ -159,9 +159,29 @@ class SiteView:
     _order: Mapping[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self._order:  # made by with_pages: nav and the order are given
+            return
         top_level = tuple(p for p in self.pages if p.url.count("/") <= 1)
         object.__setattr__(self, "nav", top_level)
         object.__setattr__(self, "_order", {p.source: i for i, p in enumerate(self.pages)})
+
+    def page(self, source: str) -> Page:
+        """The page made from source (KeyError when it is not in the site)."""
+        return self.pages[self._order[source]]
+
+    def with_pages(self, pages: Iterable[Page]) -> SiteView:
+        """This view with new versions of some of its pages, each in its old place.
+
+        Only for versions whose place and nav membership are unchanged (same source, URL,
+        weight and title); the order is reused, not worked out again.
+        """
+        fresh = {page.source: page for page in pages}
+        listed = list(self.pages)
+        for source, page in fresh.items():
+            listed[self._order[source]] = page
+        nav = tuple(fresh.get(p.source, p) for p in self.nav) if fresh else self.nav
+        return SiteView(self.config, tuple(listed), self.datasets, self.assets, self.build_date,
+                        nav, self._order)
 
     def context(self, page: Page, head_extra: str,
                 reads: set[str] | None = None) -> dict[str, Any]:

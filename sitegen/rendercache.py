@@ -63,6 +63,11 @@ class RenderCache:
             self.dirty = True
         self.entries, self.fresh = self.fresh, {}
 
+    def replace(self, output: str, key: str, reads: Reads, data: bytes) -> None:
+        """Store one output between builds (a rebuild of a few pages: the rest stay as they are)."""
+        self.entries[output] = (key, reads, data)
+        self.dirty = True
+
     def save(self) -> None:
         """Write the entries if they changed since the last save."""
         if self.dirty:

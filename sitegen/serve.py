@@ -161,7 +161,7 @@ class Server:
         seconds = time.perf_counter() - started
         if first:  # the start-up line comes before "serving ..."
             self._say_success(result, None, paths, seconds, first)
-        news = self.site.publish(covers, result.files, None)
+        news = self.site.publish(covers, result.files, None, result.changes)
         if not first:
             self._say_success(result, news, paths, seconds, first)
         return news

@@ -614,3 +614,152 @@ def test_builds_told_what_changed_match_a_clean_build_for_edits_new_and_deleted_
     with pytest.raises(SitegenError) as caught:  # index.md's link to #one is now broken
         builder.build(changed=["content/a.md"])
     assert caught.value.first.path == "content/index.md"
+
+
+# ------------------------------------------------------------------ pages edited in place
+
+QUICK_SITE = {
+    "content/index.md": "---\ntitle: Home\n---\nSee [a](a.md#one) and [b](b.md).\n",
+    "content/a.md": "---\ndate: 2025-02-01\n---\n# A\n\n## One\n\nFirst {{ n.x.value }}.\n",
+    "content/b.md": "---\ntitle: B\nweight: 2\n---\nBee, see [a](a.md).\n",
+    "content/sec/index.md": "# Section\n\nAll about it.\n",
+    "content/sec/c.md": "# C {#top}\n\n## Sea {#sea}\n\nWater.\n",
+    "content/pic.png": b"\x89PNG\r\n\x1a\nnot really",
+    "content/data/n.csv": "id,value\nx,42\ny,7\n",
+}
+
+
+class Steps:
+    """A long-lived Builder told what changed, each build checked against a clean one."""
+
+    def __init__(self, site: Path, scratch: Path) -> None:
+        self.site = site
+        self.scratch = scratch
+        self.builder = Builder(site, persist_caches=False)
+        self.last = self.builder.build()
+
+    def write(self, relative: str, text: str) -> None:
+        (self.site / relative).parent.mkdir(parents=True, exist_ok=True)
+        (self.site / relative).write_text(text, encoding="utf-8")
+
+    def build(self, *changed: str, quick: bool) -> dict[str, bytes]:
+        """Build told what changed; quick says whether only the edited pages may be redone."""
+        result = self.builder.build(changed=list(changed))
+        files = dict(result.files)
+        clean = self.scratch / f"clean-{len(list(self.scratch.iterdir()))}"
+        shutil.copytree(self.site, clean, ignore=shutil.ignore_patterns(".sitegen-cache"))
+        assert files == dict(Builder(clean, persist_caches=False).build().files)
+        assert (result.changes is not None) == quick
+        if result.changes is not None:  # every output that differs is named
+            old = self.last.files
+            differ = {p for p in files if old.get(p) != files[p]} | (set(old) - set(files))
+            assert differ <= result.changes.paths
+            assert result.changes.base is self.last.files
+        self.last = result
+        return files
+
+    def fails(self, *changed: str) -> SitegenError:
+        with pytest.raises(SitegenError) as caught:
+            self.builder.build(changed=list(changed))
+        return caught.value
+
+
+@pytest.fixture
+def steps(make_site, tmp_path):
+    scratch = tmp_path / "clean"
+    scratch.mkdir()
+    return Steps(make_site(QUICK_SITE), scratch)
+
+
+def test_a_body_edit_redoes_that_page_alone_and_matches_a_clean_build(steps):
+    steps.write("content/a.md", "---\ndate: 2025-02-01\n---\n# A\n\n## One\n\nEdited {{ n.y.value }}.\n")
+    files = steps.build("content/a.md", quick=True)
+    assert steps.last.rendered == 1 and steps.last.changes.paths == {"a/index.html", "feed.xml"}
+    assert "Edited 7." in text(files, "a/index.html") and "Edited 7." in text(files, "feed.xml")
+    steps.write("content/sec/c.md", "# C {#top}\n\n## Sea {#sea}\n\nSalt water, a [picture](../pic.png).\n")
+    steps.write("content/b.md", "---\ntitle: B\nweight: 2\n---\nBee, see [a](a.md#one).\n")
+    files = steps.build("content/sec/c.md", "content/b.md", quick=True)
+    assert steps.last.changes.paths == {"sec/c/index.html", "b/index.html"}
+    steps.write("content/b.md", "---\ntitle: B\nweight: 2\n---\nBee, see [a](a.md).\n")
+    steps.build("content/b.md", quick=True)  # back as it was: the render cache holds it
+
+
+def test_edits_other_pages_can_see_go_the_full_way_and_match_a_clean_build(steps):
+    steps.write("content/b.md", "---\ntitle: Bee\nweight: 2\n---\nBee, see [a](a.md).\n")
+    steps.build("content/b.md", quick=False)  # the title is in every page's navigation
+    steps.write("content/sec/c.md", "# Sea and more {#top}\n\n## Sea {#sea}\n\nWater.\n")
+    steps.build("content/sec/c.md", quick=False)  # the title from the first heading
+    steps.write("content/sec/c.md", "# Sea and more {#top}\n\n## Sea {#sea}\n\n## Land\n\nWater.\n")
+    steps.build("content/sec/c.md", quick=False)  # a new heading id other pages may link to
+    steps.write("content/sec/index.md", "---\ndescription: Now described.\n---\n# Section\n")
+    steps.build("content/sec/index.md", quick=False)  # front matter
+    steps.write("content/b.md", "---\ntitle: Bee\nweight: 2\ndraft: true\n---\nGone.\n")
+    error = steps.fails("content/b.md")  # now a draft: left out, so index.md's link breaks
+    assert error.first.path == "content/index.md"
+    steps.write("content/index.md", "---\ntitle: Home\n---\nSee [a](a.md#one).\n")
+    files = steps.build("content/index.md", quick=False)  # after a failure: the full way
+    assert "b/index.html" not in files
+    steps.write("content/index.md", "---\ntitle: Home\n---\nSee [a](a.md#one), not b.\n")
+    steps.build("content/index.md", quick=True)
+
+
+def test_a_broken_link_or_value_fails_at_its_line_and_the_fix_matches_a_clean_build(steps):
+    steps.write("content/b.md", "---\ntitle: B\nweight: 2\n---\nBee, see [a](a.md#two).\n")
+    error = steps.fails("content/b.md")
+    assert (error.first.path, error.first.line) == ("content/b.md", 5)
+    steps.write("content/b.md", "---\ntitle: B\nweight: 2\n---\nBee, {{ n.z.value }}.\n")
+    error = steps.fails("content/b.md")
+    assert (error.first.path, error.first.line) == ("content/b.md", 5)
+    steps.write("content/b.md", "---\ntitle: B\nweight: 2\n---\nBee, see [a](a.md#one).\n")
+    steps.build("content/b.md", quick=False)  # after a failure, the full way
+    steps.write("content/b.md", "---\ntitle: B\nweight: 2\n---\nBee, see [c](sec/c.md#sea).\n")
+    steps.build("content/b.md", quick=True)
+    steps.write("content/sec/c.md", "# C {#top}\n\nNo more sea.\n")  # b's link target went away
+    error = steps.fails("content/sec/c.md")
+    assert error.first.path == "content/b.md"
+
+
+def test_pages_whose_templates_show_another_page_are_redone_when_it_changes(
+        make_site, tmp_path):
+    scratch = tmp_path / "clean"
+    scratch.mkdir()
+    site = make_site({
+        **QUICK_SITE,
+        "templates/page.html": (
+            "{{ page.title }}|{{ content }}|prev: {{ prev.content | safe if prev else '' }}"
+            "|{% for p in pages %}{{ p.toc | length }}{% endfor %}\n"),
+        "templates/home.html": "{{ page.title }}|{% for p in nav %}{{ p.title }},{% endfor %}\n",
+        "templates/404.html": "{% for p in pages if p.url == 'b/' %}{{ p.content }}{% endfor %}\n",
+    })
+    steps = Steps(site, scratch)
+    steps.write("content/a.md", "---\ndate: 2025-02-01\n---\n# A\n\n## One\n\n## Two\n\nNew.\n")
+    files = steps.build("content/a.md", quick=False)  # a heading added: a link target
+    assert "<p>New.</p>" in text(files, "sec/c/index.html")  # a is c's prev (A, C, Section)
+    steps.write("content/a.md", "---\ndate: 2025-02-01\n---\n# A\n\n## One\n\n## Two\n\nNewer.\n")
+    files = steps.build("content/a.md", quick=True)
+    assert "<p>Newer.</p>" in text(files, "sec/c/index.html")
+    assert "index.html" not in steps.last.changes.paths  # home shows titles only
+    steps.write("content/b.md", "---\ntitle: B\nweight: 2\n---\nBee, see [a](a.md) again.\n")
+    files = steps.build("content/b.md", quick=True)
+    assert "again" in text(files, "404.html") and "404.html" in steps.last.changes.paths
+
+
+def test_a_full_build_after_quick_ones_sees_their_pages_as_changed(steps):
+    steps.write("content/sec/c.md", "# C {#top}\n\n## Sea {#sea}\n\nQuickly edited.\n")
+    steps.build("content/sec/c.md", quick=True)
+    steps.write("templates/page.html",
+                '{% extends "base.html" %}{% block content %}{{ content }}|NEW{% endblock %}')
+    files = steps.build("templates/page.html", quick=False)
+    assert "Quickly edited." in text(files, "sec/c/index.html")
+    steps.write("content/data/n.csv", "id,value\nx,43\ny,7\n")
+    steps.build("content/data/n.csv", quick=False)
+    steps.write("content/new.md", "# New\n")
+    steps.build("content/new.md", quick=False)
+    (steps.site / "content/new.md").unlink()
+    steps.build("content/new.md", quick=False)
+    steps.write("content/pic.png", "now text")
+    steps.build("content/pic.png", quick=False)
+    steps.write("sitegen.toml", 'title = "Renamed"\n')
+    steps.build("sitegen.toml", quick=False)
+    steps.write("content/sec/c.md", "# C {#top}\n\n## Sea {#sea}\n\nEdited again.\n")
+    steps.build("content/sec/c.md", quick=True)

@@ -463,6 +463,25 @@ def test_compare_builds_tells_stylesheet_swaps_chart_changes_and_reloads() -> No
     pages, _, _, assets = compare_builds(old, image)
     assert pages == {"a/index.html": "reload", "b/index.html": "reload"} and assets == ["img.png"]
 
+    for new in (css_only, chart, both, text, script, image):  # told where to look: the same
+        differ = {p for p in new if new[p] != old.get(p)} | (set(old) - set(new))
+        assert compare_builds(old, new, differ | {"img.png"}) == compare_builds(old, new)
+
+
+def test_a_page_edited_in_place_is_news_for_it_and_for_the_pages_showing_it(make_site) -> None:
+    site = make_site({**BASIC, "templates/home.html": (
+        "{{ page.title }}|{% for p in pages if p.url == 'about/' %}{{ p.content }}{% endfor %}\n")})
+    server = Server(site, quiet=True, log=lambda line: None)
+    server.rebuild(["(start)"], 0)
+    first = dict(server.site.files)
+    write(site / "content/about.md", "---\ntitle: About\n---\n\n# About\n\nSecond version.\n")
+    news = server.rebuild(["content/about.md"], 1)
+    assert news.pages == {"about/index.html": "reload", "index.html": "reload"}
+    assert news.assets == () and news.css == {}
+    files = server.site.files
+    assert "Second version." in files["index.html"].decode()
+    assert {p for p in files if files[p] != first.get(p)} == {"about/index.html", "index.html"}
+
 
 def test_a_stylesheet_edit_is_a_swap_not_a_reload(serve_site) -> None:
     live = serve_site({**BASIC, "static/css/site.css": "body { color: red; }\n"})
