@@ -616,6 +616,18 @@ def test_builds_told_what_changed_match_a_clean_build_for_edits_new_and_deleted_
     assert caught.value.first.path == "content/index.md"
 
 
+def test_warming_up_the_parser_changes_nothing_and_minds_no_missing_page(make_site):
+    site = make_site({"content/index.md": "# Home\n\n```python\nx = 1\n```\n",
+                      "content/a.md": "# A\n\n```bash\nls\n```\n"})
+    builder = Builder(site, persist_caches=False)
+    builder.warm_up()  # nothing built yet: nothing to do
+    files = dict(builder.build().files)
+    (site / "content/a.md").unlink()
+    builder.warm_up()
+    (site / "content/a.md").write_text("# A\n\n```bash\nls\n```\n")
+    assert dict(builder.build(changed=["content/a.md"]).files) == files
+
+
 # ------------------------------------------------------------------ pages edited in place
 
 QUICK_SITE = {

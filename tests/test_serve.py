@@ -258,6 +258,9 @@ class GatedBuilder:
         assert self.gate.wait(WAIT)
         return result
 
+    def warm_up(self) -> None:
+        self.real.warm_up()
+
     def save_caches(self) -> None:
         self.real.save_caches()
 
