@@ -65,3 +65,14 @@ def test_writing_the_same_files_again_changes_nothing(out):
     assert DiskWriter(out).write(files) is False
     assert DiskWriter(out).write({"index.html": b"new"}) is True
     assert tree(out) == {"index.html": b"new"}
+
+
+def test_files_and_folders_get_the_usual_permissions(tmp_path):
+    import os
+
+    umask = os.umask(0o022)
+    os.umask(umask)
+    out = tmp_path / "_site"
+    DiskWriter(out).write({"a/b/index.html": b"page", "index.html": b"home"})
+    assert (out / "a" / "b" / "index.html").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert (out / "a" / "b").stat().st_mode & 0o777 == 0o777 & ~umask
