@@ -49,7 +49,7 @@ class PageCache:
         """
         self._read()
         results: dict[Path, Any] = {}
-        missing: list[tuple[Path, str]] = []
+        missing: list[Path] = []
         live: set[str] = set()
         prefix = len(str(root)) + 1
         for path in paths:
@@ -59,23 +59,25 @@ class PageCache:
             if cached is not None and unchanged is not None and unchanged(relative):
                 results[path] = cached[2]
                 continue
+            if cached is None:
+                missing.append(path)  # hashed where it is parsed, in a worker
+                continue
             stamp = _stamp(path, typographer)
-            if cached is not None and cached[1] == stamp:
+            if cached[1] == stamp:
                 results[path] = cached[2]  # same size, mtime and inode: not even read
                 continue
             key = _key(path.read_bytes(), typographer)
-            if cached is not None and cached[0] == key:
+            if cached[0] == key:
                 results[path] = cached[2]
                 self.entries[relative] = (key, stamp, cached[2])
                 self.dirty = True
             else:
-                missing.append((path, key))
-        for (path, key), outcome in zip(missing, _parse_all([p for p, _ in missing], root,
-                                                             typographer, parse)):
+                missing.append(path)
+        for path, (key, stamp, outcome) in zip(missing, _parse_all(missing, root, typographer,
+                                                                   parse)):
             results[path] = outcome
             if not isinstance(outcome, SitegenError):
-                self.entries[path.relative_to(root).as_posix()] = (
-                    key, _stamp(path, typographer), outcome)
+                self.entries[path.relative_to(root).as_posix()] = (key, stamp, outcome)
                 self.dirty = True
         for stale in set(self.entries) - live:
             del self.entries[stale]
@@ -106,17 +108,26 @@ def _key(raw: bytes, typographer: bool) -> str:
     return digest.hexdigest()
 
 
-def _parse_one(args: tuple[Path, Path, bool, Callable[[Path, Path, bool], Any]]) -> Any:
+def _parse_one(
+    args: tuple[Path, Path, bool, Callable[[Path, Path, bool], Any]],
+) -> tuple[str, tuple[int, int, int, bool], Any]:
+    """(content key, file stamp, parsed page or SitegenError) of one file.
+
+    The stamp is taken before the bytes are read, so a file that changes while this runs
+    has a newer stamp than the one recorded, and is hashed and parsed again next time.
+    """
     path, root, typographer, parse = args
+    stamp = _stamp(path, typographer)
+    key = _key(path.read_bytes(), typographer)
     try:
-        return parse(path, root, typographer)
+        return key, stamp, parse(path, root, typographer)
     except SitegenError as error:
-        return error
+        return key, stamp, error
 
 
 def _parse_all(
     paths: list[Path], root: Path, typographer: bool, parse: Callable[[Path, Path, bool], Any],
-) -> list[Any]:
+) -> list[tuple[str, tuple[int, int, int, bool], Any]]:
     jobs = [(path, root, typographer, parse) for path in paths]
     workers = min(os.cpu_count() or 1, 4)
     if len(jobs) < PARALLEL_THRESHOLD or workers < 2:
