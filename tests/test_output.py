@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -68,11 +69,23 @@ def test_writing_the_same_files_again_changes_nothing(out):
 
 
 def test_files_and_folders_get_the_usual_permissions(tmp_path):
-    import os
-
     umask = os.umask(0o022)
     os.umask(umask)
     out = tmp_path / "_site"
     DiskWriter(out).write({"a/b/index.html": b"page", "index.html": b"home"})
     assert (out / "a" / "b" / "index.html").stat().st_mode & 0o777 == 0o666 & ~umask
     assert (out / "a" / "b").stat().st_mode & 0o777 == 0o777 & ~umask
+
+
+def test_without_fork_the_staged_files_are_written_at_commit(out, monkeypatch):
+    """Where there is no fork (Windows), nothing streams: commit() writes the whole set."""
+    import multiprocessing
+
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    staged = DiskWriter(out).stage()
+    staged.open()
+    staged.put("index.html", b"new")
+    assert not (out.parent / f".{out.name}.new-{os.getpid()}" / "index.html").exists()
+    staged.commit({"index.html": b"new", "a/index.html": b"page"})
+    assert tree(out) == {"index.html": b"new", "a/index.html": b"page"}
+    assert siblings(out) == []
