@@ -189,7 +189,7 @@ def tool_available(tool: str) -> tuple[bool, str]:
         "eleventy": T / "eleventy" / "node_modules" / "@11ty" / "eleventy" / "cmd.cjs",
         "observable": T / "observable" / "node_modules" / "@observablehq" / "framework",
     }
-    if tool == "sitegen":
+    if tool in ("sitegen", "markdown-it-py"):
         return True, ""
     if tool == "hugo":
         return (shutil.which("hugo") is not None,

@@ -105,6 +105,25 @@ def sitegen(corpus: Path, work: Path) -> Adapter:
     )
 
 
+def markdown_floor(corpus: Path, work: Path) -> Adapter:
+    """The bare markdown-it-py parse on both cores (markdown_floor.py): the floor under sitegen."""
+    copy_corpus(corpus, work / "content")
+    script = Path(__file__).resolve().parent / "markdown_floor.py"
+    from importlib.metadata import version
+
+    return Adapter(
+        name="markdown-it-py",
+        version=f"markdown-it-py {version('markdown-it-py')} (benchmarks/markdown_floor.py)",
+        work=work,
+        build_cmd=[sys.executable, str(script), "content", "_site"],
+        clean_paths=["_site"],
+        out_file=lambda rel: f"_site/{rel}/index.html",
+        src_file=lambda rel: f"content/{rel}.md",
+        notes="not a site generator: the parse alone, split over two processes, no templates",
+    )
+
+
 adapters.ADAPTERS.setdefault("sitegen", sitegen)
+adapters.ADAPTERS.setdefault("markdown-it-py", markdown_floor)
 
 __all__ = ["Adapter", "SHARED_BENCH", "adapters", "benchlib", "sitegen", "sitegen_exe"]
