@@ -28,22 +28,37 @@ class OutputSet:
         self.sink = sink
         self.files: dict[str, bytes] = {}
         self.claimed_by: dict[str, str] = {}
+        self.folders: dict[str, str] = {}  # a folder the output needs -> the first source
         self.problems: list[Problem] = []
 
     def add(self, path: str, data: bytes, source: str, line: int | None = None) -> None:
-        """Claim an output path for a source; a second claim is recorded as a clash."""
+        """Claim an output path for a source; a second claim is recorded as a clash, and so
+        is a file where another output needs a folder (`about` beside `about/index.html`)."""
         if path in self.claimed_by and self.claimed_by[path] != source:
-            if line is None and not source.startswith("("):  # a file: place it, at least line 1
-                line = 1
-            self.problems.append(Problem(
-                f"output clash: {source} and {self.claimed_by[path]} both write '{path}'",
-                source, line, None, "rename or move one of them",
-            ))
+            self._clash(source, line, f"{source} and {self.claimed_by[path]} both write '{path}'")
             return
+        if path in self.folders:
+            self._clash(source, line, f"{source} writes the file '{path}', where "
+                                      f"{self.folders[path]} needs a folder")
+            return
+        folder = path.rpartition("/")[0]
+        while folder and folder not in self.folders:
+            if folder in self.claimed_by:
+                self._clash(source, line, f"{source} needs the folder '{folder}', where "
+                                          f"{self.claimed_by[folder]} writes a file")
+                return
+            self.folders[folder] = source
+            folder = folder.rpartition("/")[0]
         self.claimed_by[path] = source
         self.files[path] = data
         if self.sink is not None:
             self.sink(path, data)
+
+    def _clash(self, source: str, line: int | None, what: str) -> None:
+        if line is None and not source.startswith("("):  # a file: place it, at least line 1
+            line = 1
+        self.problems.append(Problem(f"output clash: {what}", source, line, None,
+                                     "rename or move one of them"))
 
 
 class Writer(Protocol):
@@ -76,7 +91,7 @@ class DiskWriter:
             return False
         try:
             staging = self._staging()
-            _write_tree(staging, files)
+            _write_tree(staging, files, self.out_dir)
         except BaseException:
             _remove_tree(self._staging_path())
             raise
@@ -173,12 +188,13 @@ class StagedWrite:
         try:
             failure = self._finish()  # waiting for the writer can be interrupted too
             if failure is not None:
-                raise failure
+                path, error = failure
+                raise _output_error(error, self.writer.out_dir / path) from None
             for relative in set(self.sent) - set(files):
                 (self.staging / relative).unlink()
             missing = {path: data for path, data in files.items()
                        if self.sent.get(path) is not data and self.sent.get(path) != data}
-            _write_tree(self.staging, missing)
+            _write_tree(self.staging, missing, self.writer.out_dir)
         except BaseException:
             self._halt()
             _remove_tree(self.staging)
@@ -196,7 +212,7 @@ class StagedWrite:
             else:  # interrupted inside open(): remove what it may have made
                 _remove_tree(self.writer._staging_path())
 
-    def _finish(self) -> BaseException | None:
+    def _finish(self) -> tuple[str, OSError] | None:
         """Let the writer write everything sent, and return its failure, if any."""
         if self._connection is None:
             return None
@@ -204,7 +220,8 @@ class StagedWrite:
             self._connection.send(None)
             failure = self._connection.recv()
         except (EOFError, OSError):  # it died (killed, out of memory): the tree is incomplete
-            failure = OSError("the output writer process stopped before writing every file")
+            failure = ("", OSError("the output writer process stopped before writing every "
+                                   "file"))
         self._halt()
         return failure
 
@@ -239,7 +256,7 @@ def _write_files(staging: Path, connection: Connection, parents_end: Connection)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     parents_end.close()  # so that the parent closing its end is seen here as the end
     folders = _Folders(staging)
-    failure: BaseException | None = None
+    failure: tuple[str, OSError] | None = None
     while True:
         try:
             item = connection.recv()
@@ -255,7 +272,7 @@ def _write_files(staging: Path, connection: Connection, parents_end: Connection)
             folders.make(target.parent)
             _write_file(target, data)
         except OSError as error:
-            failure = error
+            failure = (path, error)
     try:
         connection.send(failure)
     except OSError:
@@ -355,12 +372,24 @@ def _same_tree(root: Path, files: Mapping[str, bytes]) -> bool:
     return True
 
 
-def _write_tree(root: Path, files: Mapping[str, bytes]) -> None:
+def _write_tree(root: Path, files: Mapping[str, bytes], shown_as: Path) -> None:
+    """Write files under root; an error names the file as it will be under shown_as."""
     folders = _Folders(root)
     for relative in sorted(files):
         target = root / relative
-        folders.make(target.parent)
-        _write_file(target, files[relative])
+        try:
+            folders.make(target.parent)
+            _write_file(target, files[relative])
+        except OSError as error:
+            raise _output_error(error, shown_as / relative) from None
+
+
+def _output_error(error: OSError, shown_as: Path) -> OSError:
+    """The same error (same errno, so the same class), naming the file in the output folder
+    rather than in the staging tree the user never sees."""
+    if error.errno is None:
+        return error
+    return OSError(error.errno, error.strerror, str(shown_as))
 
 
 class _Folders:

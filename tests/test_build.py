@@ -775,3 +775,18 @@ def test_a_full_build_after_quick_ones_sees_their_pages_as_changed(steps):
     steps.build("sitegen.toml", quick=False)
     steps.write("content/sec/c.md", "# C {#top}\n\n## Sea {#sea}\n\nEdited again.\n")
     steps.build("content/sec/c.md", quick=True)
+
+
+@pytest.mark.parametrize(("files", "message"), [
+    ({"content/about.md": "# About\n", "static/about": "a file named like the page's folder"},
+     "content/about.md needs the folder 'about', where static/about writes a file"),
+    ({"content/sitemap.xml.md": "# Odd name\n"},
+     "(sitemap) writes the file 'sitemap.xml', where content/sitemap.xml.md needs a folder"),
+])
+def test_a_file_where_a_page_needs_a_folder_is_an_output_clash(make_site, files, message):
+    site = make_site({"content/index.md": "# Home\n", **files})
+    with pytest.raises(SitegenError) as caught:
+        build_site(site)
+    [problem] = [p for p in caught.value.problems if "clash" in p.message]
+    assert problem.message == f"output clash: {message}"
+    assert not (site / "_site").exists()

@@ -45,8 +45,9 @@ def test_a_file_the_writer_cannot_write_fails_the_commit_and_keeps_the_old_outpu
     staged.open()
     staged.put("a", b"a file")
     staged.put("a/b/index.html", b"cannot live under a file")
-    with pytest.raises(OSError):
+    with pytest.raises(OSError) as failure:
         staged.commit({"a": b"a file", "a/b/index.html": b"cannot live under a file"})
+    assert failure.value.filename == str(out / "a" / "b" / "index.html")  # not the staging tree
     assert tree(out) == {"index.html": b"old", "gone/index.html": b"old page"}
     assert siblings(out) == []
 
