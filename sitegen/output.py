@@ -229,13 +229,17 @@ class StagedWrite:
         """Stop the writer without finishing its work, even through another Ctrl-C.
 
         Deleting the staging tree while the writer still writes into it would leave parts
-        of it behind, so this waits for the process before returning.
+        of it behind, so this waits for the process before returning. It is killed rather
+        than asked: processes forked since (parse workers) hold the pipe open too, so it
+        might not see the pipe close.
         """
         connection, self._connection = self._connection, None
         if connection is not None:
-            connection.close()  # the writer stops at its next file
+            connection.close()
         if self._process is None:
             return
+        if self._process.is_alive():
+            self._process.kill()  # its work is either done (commit) or unwanted (abort)
         interrupted: BaseException | None = None
         while True:
             try:
