@@ -87,10 +87,13 @@ def page_url(content_relative: str) -> tuple[str, str]:
     return url, url + "index.html"
 
 
-def read_page(path: Path, root: Path) -> SourcePage:
-    """Read one page: front matter checked and typed, body and its first line kept."""
+def read_page(path: Path, root: Path, raw: bytes | None = None) -> SourcePage:
+    """Read one page: front matter checked and typed, body and its first line kept.
+
+    raw, when given, is the file's bytes, already read by the caller.
+    """
     source = path.relative_to(root).as_posix()
-    raw = path.read_bytes()
+    raw = path.read_bytes() if raw is None else raw
     text = decode_utf8(raw, source)
     front, body, body_line = split_front_matter(text, source)
     content_relative = path.relative_to(root / "content").as_posix()

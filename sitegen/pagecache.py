@@ -39,11 +39,12 @@ class PageCache:
         paths: Sequence[Path],
         root: Path,
         typographer: bool,
-        parse: Callable[[Path, Path, bool], Any],
+        parse: Callable[[Path, Path, bool, bytes], Any],
         unchanged: Callable[[str], bool] | None = None,
     ) -> Iterator[tuple[Path, Any]]:
         """(path, parsed page or SitegenError) for each path, in order.
 
+        parse(path, root, typographer, raw) parses one file from its bytes, read here once.
         unchanged(relative) may vouch that a file did not change since the last call (the
         dev server's watcher knows); such a file is not even stat'ed.
         """
@@ -109,24 +110,26 @@ def _key(raw: bytes, typographer: bool) -> str:
 
 
 def _parse_one(
-    args: tuple[Path, Path, bool, Callable[[Path, Path, bool], Any]],
+    args: tuple[Path, Path, bool, Callable[[Path, Path, bool, bytes], Any]],
 ) -> tuple[str, tuple[int, int, int, bool], Any]:
-    """(content key, file stamp, parsed page or SitegenError) of one file.
+    """(content key, file stamp, parsed page or SitegenError) of one file, read once.
 
     The stamp is taken before the bytes are read, so a file that changes while this runs
     has a newer stamp than the one recorded, and is hashed and parsed again next time.
     """
     path, root, typographer, parse = args
     stamp = _stamp(path, typographer)
-    key = _key(path.read_bytes(), typographer)
+    raw = path.read_bytes()
+    key = _key(raw, typographer)
     try:
-        return key, stamp, parse(path, root, typographer)
+        return key, stamp, parse(path, root, typographer, raw)
     except SitegenError as error:
         return key, stamp, error
 
 
 def _parse_all(
-    paths: list[Path], root: Path, typographer: bool, parse: Callable[[Path, Path, bool], Any],
+    paths: list[Path], root: Path, typographer: bool,
+    parse: Callable[[Path, Path, bool, bytes], Any],
 ) -> list[tuple[str, tuple[int, int, int, bool], Any]]:
     jobs = [(path, root, typographer, parse) for path in paths]
     workers = min(os.cpu_count() or 1, 4)

@@ -44,9 +44,11 @@ class FinishedPage:
     fingerprint: str
 
 
-def read_and_parse(path: Path, root: Path, typographer: bool) -> LoadedPage:
-    """A page read from disk and parsed (SitegenError placed at the page's line)."""
-    source = read_page(path, root)
+def read_and_parse(path: Path, root: Path, typographer: bool,
+                   raw: bytes | None = None) -> LoadedPage:
+    """A page read from disk (or from raw, its bytes) and parsed (SitegenError placed at
+    the page's line)."""
+    source = read_page(path, root, raw)
     try:
         parsed = parse_markdown(source.body, typographer)
     except SitegenError as error:
