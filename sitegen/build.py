@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
@@ -34,10 +33,6 @@ from sitegen.rendercache import RenderCache, fingerprint, tree_fingerprint
 from sitegen.resolve import SiteIndex, content_path
 from sitegen.static import check_inside, hashed_name, static_files
 from sitegen.values import resolve_in_text
-
-
-# how markdown.py marks a highlighted code block (for Builder.warm_up)
-_CODE_LANGUAGE = re.compile(r'<code class="language-([^"]+)">')
 
 
 @dataclass(frozen=True)
@@ -137,7 +132,7 @@ class Builder:
             return
         seen: set[str] = set()
         for source, page in last.loaded.items():
-            languages = set(_CODE_LANGUAGE.findall(page.parsed.html))
+            languages = page.parsed.languages
             if seen and languages <= seen:
                 continue
             seen.update(languages or ("",))

@@ -68,6 +68,7 @@ class ParsedMarkdown:
     links: tuple[Reference, ...]
     fences: tuple[FencedBlock, ...]
     first_heading: str | None = None
+    languages: frozenset[str] = frozenset()  # of the code blocks Pygments highlighted
 
 
 @dataclass
@@ -76,6 +77,7 @@ class _Env:
     links: list[Reference] = field(default_factory=list)
     fences: list[FencedBlock] = field(default_factory=list)
     toc: list[tuple[int, str, str]] = field(default_factory=list)
+    languages: set[str] = field(default_factory=set)
 
 
 def parse_markdown(body: str, typographer: bool = True) -> ParsedMarkdown:
@@ -93,6 +95,7 @@ def parse_markdown(body: str, typographer: bool = True) -> ParsedMarkdown:
         links=tuple(env.links),
         fences=tuple(env.fences),
         first_heading=first,
+        languages=frozenset(env.languages),
     )
 
 
@@ -147,6 +150,9 @@ def _markdown(typographer: bool, extended: bool = True) -> MarkdownIt:
             fences: list[FencedBlock] = env["sitegen"].fences
             fences.append(FencedBlock(info, token.content, token.map[0] + 1))
             return placeholder("C", len(fences) - 1) + "\n"
+        language = _highlighted_language(token.info)
+        if language is not None:
+            env["sitegen"].languages.add(language)
         return default_fence(tokens, idx, options, env)
 
     md.add_render_rule("fence", fence)
@@ -381,6 +387,16 @@ def _highlight(code: str, lang: str, attrs: str) -> str:
 
     body = highlight(code, lexer, _formatter(HtmlFormatter))
     return f'<pre class="highlight"><code class="language-{name}">{body}</code></pre>\n'
+
+
+def _highlighted_language(info: str) -> str | None:
+    """The language _highlight will colour a fence with this info string in, if any
+    (markdown-it hands it the first word of the unescaped info)."""
+    from markdown_it.common.utils import unescapeAll
+
+    words = unescapeAll(info).strip().split(maxsplit=1) if info else []
+    name = words[0].strip().lower() if words else ""
+    return name if name and _lexer(name) is not None else None
 
 
 @lru_cache(maxsize=64)

@@ -197,3 +197,10 @@ def test_link_fast_path_agrees_with_markdown_its_normalize_link():
         '<p><a href="https://example.com/a/b?c=1#d">x</a></p>\n')
     assert 'href="https://xn--bcher-kva.example/%C3%A9"' in html_of(
         "[x](https://bücher.example/é)\n")
+
+
+def test_the_languages_pygments_highlighted_are_listed():
+    parsed = parse_markdown("```Python\nx = 1\n```\n\n~~~ bash extra\nls\n~~~\n\n"
+                            "```nosuchlang\nx\n```\n\n```\nplain\n```\n\n    indented\n")
+    assert parsed.languages == {"python", "bash"}
+    assert 'class="language-python"' in parsed.html and 'class="language-bash"' in parsed.html
