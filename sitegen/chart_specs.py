@@ -22,6 +22,7 @@ from sitegen.chart_schema import Path_, SchemaChecker, did_you_mean, schema_hint
 from sitegen.chart_tables import Used, used_rows
 from sitegen.data import Dataset
 from sitegen.errors import Problem
+from sitegen.static import content_hashed
 
 ROOT_TOKEN = "@@sitegen-root@@/"
 """Stands for the page's root prefix in an interactive spec until the page is known."""
@@ -186,11 +187,8 @@ def _data_url(value: dict[str, Any], path: Path_, block: ChartBlock, places: Pla
             "give a path from the site root (content/data/x.csv) or name a dataset: "
             "`data: NAME`",
         ))
-    import hashlib
-
     content = found.read_bytes()
-    digest = hashlib.sha256(content).hexdigest()[:10]
-    site_path = f"charts/files/{found.stem}.{digest}{found.suffix}"
+    site_path = content_hashed(f"charts/files/{found.name}", content)
     files[site_path] = DataFile(found.relative_to(root).as_posix(), site_path, content)
     fmt = dict(value.get("format") or {})
     fmt.setdefault("type", {".csv": "csv", ".tsv": "tsv", ".json": "json"}.get(

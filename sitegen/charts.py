@@ -48,6 +48,7 @@ from sitegen.chart_schema import SchemaChecker, key_name
 from sitegen.chart_specs import ChartSpec, build_yaml_chart
 from sitegen.data import Dataset
 from sitegen.errors import Problem
+from sitegen.static import content_hashed
 
 __all__ = [
     "CHARTS_VERSION", "ChartBlock", "ChartCache", "RenderedChart", "head_html", "render_all",
@@ -239,10 +240,6 @@ def _asset(name: str) -> bytes:
     return (resources.files("sitegen") / "assets" / name).read_bytes()
 
 
-def _hashed(stem: str, content: bytes, suffix: str) -> str:
-    return f"charts/{stem}.{hashlib.sha256(content).hexdigest()[:10]}{suffix}"
-
-
 def _bundle_name() -> str:
     """The bundle's cache name: it is a pure function of the vl-convert and Altair versions."""
     identity = f"{package_version('vl-convert-python')}|{package_version('altair')}"
@@ -270,8 +267,8 @@ def runtime_files(cache: ChartCache | None = None) -> Mapping[str, bytes]:
     script, style = _asset("charts.js"), _asset("charts.css")
     return MappingProxyType({
         _bundle_site_path(): bundle,
-        _hashed("sitegen-charts", script, ".js"): script,
-        _hashed("sitegen-charts", style, ".css"): style,
+        content_hashed("charts/sitegen-charts.js", script): script,
+        content_hashed("charts/sitegen-charts.css", style): style,
     })
 
 
@@ -281,8 +278,8 @@ def head_html(root_prefix: str) -> str:
     The embed script loads the vega bundle itself, once a chart nears the viewport.
     """
     script, style = _asset("charts.js"), _asset("charts.css")
-    css = html.escape(root_prefix + _hashed("sitegen-charts", style, ".css"))
-    js = html.escape(root_prefix + _hashed("sitegen-charts", script, ".js"))
+    css = html.escape(root_prefix + content_hashed("charts/sitegen-charts.css", style))
+    js = html.escape(root_prefix + content_hashed("charts/sitegen-charts.js", script))
     bundle = html.escape(root_prefix + _bundle_site_path())
     return (f'<link rel="stylesheet" href="{css}">\n'
             f'<script defer src="{js}" data-vega-bundle="{bundle}"></script>')

@@ -47,8 +47,14 @@ def check_inside(path: Path, root: Path) -> None:
 
 def hashed_name(relative: str, data: bytes) -> str:
     """`css/site.css` -> `css/site.<hash>.css`; other files keep their names."""
-    path = PurePosixPath(relative)
-    if path.suffix not in HASHED_SUFFIXES:
+    if PurePosixPath(relative).suffix not in HASHED_SUFFIXES:
         return relative
+    return content_hashed(relative, data)
+
+
+def content_hashed(relative: str, data: bytes) -> str:
+    """`a/b.css` -> `a/b.<hash>.css`: a name that changes whenever the bytes do, so a
+    browser may cache the file for ever (the hash is 10 hex digits of its SHA-256)."""
+    path = PurePosixPath(relative)
     digest = hashlib.sha256(data).hexdigest()[:10]
     return str(path.with_name(f"{path.stem}.{digest}{path.suffix}"))
