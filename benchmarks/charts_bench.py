@@ -123,13 +123,13 @@ def breakdown(root: Path) -> dict[str, float]:
     """Per-chart cost of each stage, measured in this process."""
     sys.path.insert(0, str(REPO))
     from sitegen import build as build_module  # noqa: F401  (imports as a build would)
-    from sitegen.chart_blocks import ChartBlock, read_block_yaml
-    from sitegen.chart_modules import build_python_chart
-    from sitegen.chart_render import render_svg, vegalite_version
-    from sitegen.chart_schema import SchemaChecker
-    from sitegen.chart_specs import build_yaml_chart
+    from sitegen.charts.blocks import ChartBlock, read_block_yaml
+    from sitegen.charts.modules import build_python_chart
+    from sitegen.charts.render import render_svg, vegalite_version
+    from sitegen.charts.schema import SchemaChecker
+    from sitegen.charts.specs import build_yaml_chart
     from sitegen.config import Config
-    from sitegen.data import load_datasets
+    from sitegen.inputs.data import load_datasets
 
     config = Config(root=root)
     datasets, _ = load_datasets(config.data_dir, root)

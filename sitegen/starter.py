@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from sitegen.errors import SitegenError
-from sitegen.render import theme_root
+from sitegen.build.templates import theme_root
 
 STARTER = Path(__file__).resolve().parent / "starter"
 

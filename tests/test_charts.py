@@ -15,10 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from sitegen import chart_render, charts
+from sitegen import charts
+from sitegen.charts import render as chart_render
 from sitegen.charts import ChartBlock, ChartCache, render_all
 from sitegen.config import Config
-from sitegen.data import load_datasets
+from sitegen.inputs.data import load_datasets
 
 SHIPMENTS = """\
 id,group,period,value,kind,source_title,source_url

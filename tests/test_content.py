@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from sitegen.content import discover, page_url, read_page, title_from_name
+from sitegen.inputs.content import discover, page_url, read_page, title_from_name
 from sitegen.errors import SitegenError
 
 

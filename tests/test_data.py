@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from sitegen.data import load_dataset, load_datasets
+from sitegen.inputs.data import load_dataset, load_datasets
 from sitegen.errors import SitegenError
 
 

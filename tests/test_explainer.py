@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from conftest import REPO, run_sitegen
-from sitegen.values import format_value
+from sitegen.prose.values import format_value
 
 CONTENT = REPO / "content"
 BASE_URL = "https://example.org/explainer/"

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from sitegen.markdown import PLACEHOLDER, is_internal_link, parse_markdown, slugify
+from sitegen.prose.markdown import PLACEHOLDER, is_internal_link, parse_markdown, slugify
 
 
 def html_of(text: str, typographer: bool = True) -> str:
@@ -176,7 +176,7 @@ def test_link_fast_path_agrees_with_markdown_its_normalize_link():
 
     from markdown_it.common.normalize_url import normalizeLink
 
-    from sitegen.markdown import _normalize_link
+    from sitegen.prose.markdown import _normalize_link
 
     rng = random.Random(20261128)
     plain = "abcXYZ0189/._~-#?=&+,;!$*'()"

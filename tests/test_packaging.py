@@ -30,8 +30,8 @@ def test_the_wheel_ships_the_default_theme_and_the_chart_runtime(tmp_path):
                for name in wheel.namelist() if name.startswith("sitegen/_theme/")}
     assert shipped == _theme_files()
     names = set(wheel.namelist())
-    assert {"sitegen/assets/charts.js", "sitegen/assets/charts.css",
-            "sitegen/assets/livereload.js", "sitegen/starter/content/index.md"} <= names
+    assert {"sitegen/charts/assets/charts.js", "sitegen/charts/assets/charts.css",
+            "sitegen/serve/livereload.js", "sitegen/starter/content/index.md"} <= names
 
 
 def test_sitegen_new_makes_a_site_that_builds_as_it_is(tmp_path):

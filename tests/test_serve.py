@@ -24,10 +24,10 @@ import pytest
 from conftest import run_sitegen
 from sitegen.build import Builder, BuildOptions
 from sitegen.errors import SitegenError
-from sitegen.httpd import _site_path
-from sitegen.live import compare_builds
+from sitegen.serve.httpd import _site_path
+from sitegen.serve.live import compare_builds
 from sitegen.serve import Server
-from sitegen.watch import Changes, is_relevant
+from sitegen.serve.watch import Changes, is_relevant
 
 WAIT = 20.0
 

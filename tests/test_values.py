@@ -6,9 +6,9 @@ import datetime as dt
 
 import pytest
 
-from sitegen.data import load_dataset
+from sitegen.inputs.data import load_dataset
 from sitegen.errors import SitegenError
-from sitegen.values import format_value, resolve_expression
+from sitegen.prose.values import format_value, resolve_expression
 
 
 @pytest.mark.parametrize(("value", "fmt", "argument", "expected"), [

@@ -20,7 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sitegen.live import HASHED_NAME, LiveSite
+from sitegen.serve.live import HASHED_NAME, LiveSite
 
 PREFIX = "/__sitegen/"
 EVENTS_PATH = PREFIX + "events"
@@ -244,7 +244,7 @@ _SCRIPT_CACHE: dict[str, bytes] = {}
 
 def _client_script() -> bytes:
     if "js" not in _SCRIPT_CACHE:
-        _SCRIPT_CACHE["js"] = (Path(__file__).parent / "assets" / "livereload.js").read_bytes()
+        _SCRIPT_CACHE["js"] = (Path(__file__).parent / "livereload.js").read_bytes()
     return _SCRIPT_CACHE["js"]
 
 

@@ -14,7 +14,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from sitegen.cachefile import load_cache, save_cache
+from sitegen.cache.store import load_cache, save_cache
 from sitegen.errors import SitegenError
 
 PARALLEL_THRESHOLD = 48

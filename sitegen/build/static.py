@@ -10,7 +10,7 @@ import hashlib
 from pathlib import Path, PurePosixPath
 
 from sitegen.errors import ProblemCollector, SitegenError
-from sitegen.render import theme_root
+from sitegen.build.templates import theme_root
 
 HASHED_SUFFIXES = (".css", ".js")
 

@@ -18,21 +18,21 @@ from types import MappingProxyType
 from typing import Any
 
 from sitegen.config import Config, load_config
-from sitegen.content import ContentFiles, discover
-from sitegen.data import Dataset, load_datasets
-from sitegen.delta import OutputDelta, Snapshot, edited_pages, rebuild_edited
+from sitegen.inputs.content import ContentFiles, discover
+from sitegen.inputs.data import Dataset, load_datasets
+from sitegen.build.delta import OutputDelta, Snapshot, edited_pages, rebuild_edited
 from sitegen.errors import Problem, ProblemCollector, SitegenError
-from sitegen.feeds import FeedEntry, newest_first, sitemap_xml
+from sitegen.build.feeds import FeedEntry, newest_first, sitemap_xml
 from sitegen.output import OutputSet
-from sitegen.pagecache import PageCache
-from sitegen.pagework import MISSING_PAGE, FinishedPage, LoadedPage, PageWork, head_extra
-from sitegen.pagework import read_and_parse
-from sitegen.pageview import site_fields
-from sitegen.render import Page, SiteView, Templates, theme_root
-from sitegen.rendercache import RenderCache, fingerprint, tree_fingerprint
-from sitegen.resolve import SiteIndex, content_path
-from sitegen.static import check_inside, hashed_name, static_files
-from sitegen.values import resolve_in_text
+from sitegen.cache.pages import PageCache
+from sitegen.build.pages import MISSING_PAGE, FinishedPage, LoadedPage, PageWork, head_extra
+from sitegen.build.pages import read_and_parse
+from sitegen.build.pageview import site_fields
+from sitegen.build.templates import Page, SiteView, Templates, theme_root
+from sitegen.cache.renders import RenderCache, fingerprint, tree_fingerprint
+from sitegen.prose.resolve import SiteIndex, content_path
+from sitegen.build.static import check_inside, hashed_name, static_files
+from sitegen.prose.values import resolve_in_text
 
 
 @dataclass(frozen=True)
@@ -430,7 +430,7 @@ def build_site(root: Path, out_dir: Path | None = None,
     When every input and the output folder are as the last successful build left them, the
     build has nothing to do and returns at once (the files are then read from out_dir).
     """
-    from sitegen import stamps
+    from sitegen.cache import stamps
     from sitegen.output import DiskWriter
 
     started = time.perf_counter()
@@ -470,7 +470,7 @@ def _input_stamp(root: Path, options: BuildOptions) -> str:
     """Stamps of everything a build of root can read, with the options and library versions."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from sitegen import stamps
+    from sitegen.cache import stamps
 
     versions = []
     for package in ("altair", "vl-convert-python", "jinja2", "markdown-it-py", "mdit-py-plugins",

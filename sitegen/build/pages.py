@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.config import Config
-from sitegen.content import SourcePage, read_page
+from sitegen.inputs.content import SourcePage, read_page
 from sitegen.errors import SitegenError
-from sitegen.feeds import FeedEntry, atom_feed
-from sitegen.links import LinkTarget, link_target
-from sitegen.markdown import ParsedMarkdown, parse_markdown
-from sitegen.render import Page, SiteView, Templates, root_prefix
-from sitegen.rendercache import Reads, RenderCache, fingerprint
-from sitegen.resolve import SiteIndex, resolve_page
+from sitegen.build.feeds import FeedEntry, atom_feed
+from sitegen.prose.links import LinkTarget, link_target
+from sitegen.prose.markdown import ParsedMarkdown, parse_markdown
+from sitegen.build.templates import Page, SiteView, Templates, root_prefix
+from sitegen.cache.renders import Reads, RenderCache, fingerprint
+from sitegen.prose.resolve import SiteIndex, resolve_page
 
 MISSING_PAGE = "templates/404.html"  # the source 404.html is rendered for
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from sitegen.cachefile import code_fingerprint, load_cache, save_cache
+from sitegen.cache.store import code_fingerprint, load_cache, save_cache
 
 
 Reads = tuple[tuple[str, str], ...]  # (source, fingerprint) of other pages a render read

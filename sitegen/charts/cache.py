@@ -15,11 +15,12 @@ import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
-from importlib import metadata, resources
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sitegen.chart_blocks import ChartBlock
+from sitegen.cache.store import code_fingerprint
+from sitegen.charts.blocks import ChartBlock
 
 CHARTS_VERSION = "2"
 """Bump when a change in the charts room alters rendered output, so cached charts are
@@ -77,20 +78,10 @@ class ChartCache:
 
 
 def output_versions() -> str:
-    """Versions that shape the output: ours (and a hash of the chart room's code, so an edit
-    there can never serve a stale chart), Altair's and vl-convert's."""
-    code = hashlib.sha256()
-    for name in _room():
-        code.update((resources.files("sitegen") / name).read_bytes())
-    return "|".join([CHARTS_VERSION, code.hexdigest()[:16], package_version("altair"),
+    """Versions that shape the output: ours (with a hash of sitegen's code, so an edit
+    anywhere in it can never serve a stale chart), Altair's and vl-convert's."""
+    return "|".join([CHARTS_VERSION, code_fingerprint()[:16], package_version("altair"),
                      package_version("vl-convert-python")])
-
-
-def _room() -> list[str]:
-    """The chart room's modules, charts.py and every chart_*.py, so a new one counts at once."""
-    return sorted(f.name for f in resources.files("sitegen").iterdir()
-                  if f.name == "charts.py"
-                  or (f.name.startswith("chart_") and f.name.endswith(".py")))
 
 
 def package_version(name: str) -> str:

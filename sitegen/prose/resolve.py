@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from sitegen.content import SourcePage, title_from_name
-from sitegen.data import Dataset
+from sitegen.inputs.content import SourcePage, title_from_name
+from sitegen.inputs.data import Dataset
 from sitegen.errors import Problem, SitegenError
-from sitegen.links import LinkTarget, resolve_link
-from sitegen.markdown import PLACEHOLDER, ParsedMarkdown, Reference
-from sitegen.render import DEFAULT_TEMPLATE, HOME_TEMPLATE, Page, root_prefix
-from sitegen.values import resolve_expression
+from sitegen.prose.links import LinkTarget, resolve_link
+from sitegen.prose.markdown import PLACEHOLDER, ParsedMarkdown, Reference
+from sitegen.build.templates import DEFAULT_TEMPLATE, HOME_TEMPLATE, Page, root_prefix
+from sitegen.prose.values import resolve_expression
 
 
 @dataclass(frozen=True)

@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sitegen.chart_blocks import ChartBlock, ChartProblem, Places
-from sitegen.chart_schema import Path_, did_you_mean
-from sitegen.chart_tables import datum_fields
-from sitegen.data import Dataset
+from sitegen.charts.blocks import ChartBlock, ChartProblem, Places
+from sitegen.charts.schema import Path_, did_you_mean
+from sitegen.charts.tables import datum_fields
+from sitegen.inputs.data import Dataset
 from sitegen.errors import Problem
 
 FIELD_TYPES = {"number": "quantitative", "date": "temporal", "string": "nominal",

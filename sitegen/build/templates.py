@@ -14,9 +14,9 @@ from types import MappingProxyType
 from typing import Any
 
 from sitegen.config import Config
-from sitegen.data import Dataset
+from sitegen.inputs.data import Dataset
 from sitegen.errors import SitegenError
-from sitegen.markdown import TocEntry
+from sitegen.prose.markdown import TocEntry
 
 DEFAULT_TEMPLATE = "page.html"
 HOME_TEMPLATE = "home.html"
@@ -49,10 +49,11 @@ class Page:
 
 def theme_root() -> Path:
     """The packaged default theme: inside the wheel, or the repository's top level in a checkout."""
-    packaged = Path(__file__).resolve().parent / "_theme"
+    package = Path(__file__).resolve().parents[1]
+    packaged = package / "_theme"
     if packaged.is_dir():
         return packaged
-    return Path(__file__).resolve().parent.parent
+    return package.parent
 
 
 def relative_url(from_url: str, target: str) -> str:
@@ -192,7 +193,7 @@ class SiteView:
         """
         from markupsafe import Markup
 
-        from sitegen.pageview import PageList, page_ref
+        from sitegen.build.pageview import PageList, page_ref
 
         reads = set() if reads is None else reads
         index = self._order.get(page.source)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sitegen.cachefile import load_cache, save_cache
+from sitegen.cache.store import load_cache, save_cache
 
 Stamp = tuple[int, int, int]
 

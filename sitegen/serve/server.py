@@ -29,9 +29,9 @@ from pathlib import Path
 
 from sitegen.build import Builder, BuildOptions, BuildResult
 from sitegen.errors import SitegenError
-from sitegen.httpd import LOOPBACK, SiteHTTPServer
-from sitegen.live import BuildNews, LiveSite, error_payload
-from sitegen.watch import Changes, SiteWatcher
+from sitegen.serve.httpd import LOOPBACK, SiteHTTPServer
+from sitegen.serve.live import BuildNews, LiveSite, error_payload
+from sitegen.serve.watch import Changes, SiteWatcher
 
 PORT_TRIES = 10
 _ADDRESS_IN_USE = {98, 48, 10048}  # EADDRINUSE on Linux, macOS, Windows

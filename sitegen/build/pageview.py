@@ -15,7 +15,7 @@ from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from sitegen.render import Page
+    from sitegen.build.templates import Page
 
 # what every page's render key already covers, for every page (nav_title is title and extra)
 SITE_FIELDS = frozenset({"source", "url", "title", "nav_title", "description", "date",

@@ -16,12 +16,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from sitegen.chart_blocks import ChartBlock
-from sitegen.chart_cache import CHARTS_VERSION, ChartCache
-from sitegen.chart_render import ID_TOKEN
-from sitegen.chart_specs import ROOT_TOKEN, ChartSpec
-from sitegen.chart_tables import csv_text, source_html, tables_html
-from sitegen.data import Dataset
+from sitegen.charts.blocks import ChartBlock
+from sitegen.charts.cache import CHARTS_VERSION, ChartCache
+from sitegen.charts.render import ID_TOKEN
+from sitegen.charts.specs import ROOT_TOKEN, ChartSpec
+from sitegen.charts.tables import csv_text, source_html, tables_html
+from sitegen.inputs.data import Dataset
 
 KIND_LABELS = {"reported": "Reported", "estimate": "Estimate", "claim": "Claim",
                "mixed": "Mixed"}
@@ -105,7 +105,7 @@ class RenderedChart:
             cached = self.cache.read(name)
             if cached is not None:
                 return cached
-        from sitegen.chart_render import render_png, vegalite_version
+        from sitegen.charts.render import render_png, vegalite_version
 
         image = render_png(json.loads(self.png_spec_json), vegalite_version())
         if self.cache is not None:

@@ -2,7 +2,7 @@
 
 vl-convert runs Vega in one embedded JavaScript runtime per process: threads do not speed it
 up and its first call costs most of a second, so many charts render in two worker processes
-(`python -m sitegen.chart_render`, fresh interpreters: a fork would lose the runtime's thread,
+(`python -m sitegen.charts.render`, fresh interpreters: a fork would lose the runtime's thread,
 and multiprocessing's spawn re-runs the caller's unguarded __main__). Workers take and return
 plain JSON values.
 """
@@ -144,7 +144,7 @@ def _attr(text: str) -> str:
 class RenderPool:
     """Worker processes that render while the caller keeps building specs.
 
-    Each worker is `python -m sitegen.chart_render`, a fresh interpreter (multiprocessing's
+    Each worker is `python -m sitegen.charts.render`, a fresh interpreter (multiprocessing's
     spawn would re-run a caller's unguarded __main__; a fork would lose vl-convert's thread).
     It warms vl-convert up as soon as it starts, then reads one JSON job per line and writes one
     result per line. A job goes to the worker with the fewest outstanding; if a worker dies,
@@ -152,7 +152,7 @@ class RenderPool:
     """
 
     def __init__(self, workers: int) -> None:
-        package_parent = str(Path(__file__).resolve().parent.parent)
+        package_parent = str(Path(__file__).resolve().parents[2])
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (package_parent, env.get("PYTHONPATH", "")) if p)
@@ -169,7 +169,7 @@ class RenderPool:
         for number in range(workers):
             try:
                 process = subprocess.Popen(
-                    [sys.executable, "-m", "sitegen.chart_render"], stdin=subprocess.PIPE,
+                    [sys.executable, "-m", "sitegen.charts.render"], stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
             except OSError:
                 self._dead.add(number)

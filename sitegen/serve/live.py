@@ -21,10 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from sitegen.delta import OutputDelta
+from sitegen.build.delta import OutputDelta
 from sitegen.errors import Problem, SitegenError
 from sitegen.output import MemoryWriter
-from sitegen.watch import Changes
+from sitegen.serve.watch import Changes
 
 REQUEST_WAIT = 60.0
 

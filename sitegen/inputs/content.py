@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sitegen.data import decode_utf8
+from sitegen.inputs.data import decode_utf8
 from sitegen.errors import Problem, SitegenError
 
 PAGE_SUFFIX = ".md"

@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sitegen.chart_blocks import PAGE_KEYS, ChartBlock, ChartProblem, Places, page_fields
-from sitegen.chart_fields import FieldChecker
-from sitegen.chart_schema import Path_, SchemaChecker, did_you_mean, schema_hint
-from sitegen.chart_tables import Used, used_rows
-from sitegen.data import Dataset
+from sitegen.charts.blocks import PAGE_KEYS, ChartBlock, ChartProblem, Places, page_fields
+from sitegen.charts.fields import FieldChecker
+from sitegen.charts.schema import Path_, SchemaChecker, did_you_mean, schema_hint
+from sitegen.charts.tables import Used, used_rows
+from sitegen.inputs.data import Dataset
 from sitegen.errors import Problem
-from sitegen.static import content_hashed
+from sitegen.build.static import content_hashed
 
 ROOT_TOKEN = "@@sitegen-root@@/"
 """Stands for the page's root prefix in an interactive spec until the page is known."""

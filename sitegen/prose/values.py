@@ -12,7 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
-from sitegen.data import Dataset, Value
+from sitegen.inputs.data import Dataset, Value
 from sitegen.errors import SitegenError
 
 _EXPRESSION = re.compile(

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sitegen.chart_schema import Path_, did_you_mean, kind_of
+from sitegen.charts.schema import Path_, did_you_mean, kind_of
 from sitegen.errors import Problem
 
 KINDS = ("reported", "estimate", "claim", "mixed")

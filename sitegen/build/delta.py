@@ -20,11 +20,11 @@ from typing import Any
 
 from sitegen.config import Config
 from sitegen.errors import Problem, SitegenError
-from sitegen.pagework import MISSING_PAGE, FinishedPage, LoadedPage, PageWork, head_extra
-from sitegen.pagework import read_and_parse
-from sitegen.pageview import site_fields
-from sitegen.render import SiteView, Templates
-from sitegen.resolve import SiteIndex
+from sitegen.build.pages import MISSING_PAGE, FinishedPage, LoadedPage, PageWork, head_extra
+from sitegen.build.pages import read_and_parse
+from sitegen.build.pageview import site_fields
+from sitegen.build.templates import SiteView, Templates
+from sitegen.prose.resolve import SiteIndex
 
 
 @dataclass(frozen=True)

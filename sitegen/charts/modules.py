@@ -15,10 +15,10 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from sitegen.chart_blocks import PYTHON_KEYS, ChartBlock, ChartProblem, Places, page_fields
-from sitegen.chart_schema import SchemaChecker, did_you_mean, kind_of, schema_hint
-from sitegen.chart_specs import ChartSpec, local_date, title_text
-from sitegen.data import Dataset
+from sitegen.charts.blocks import PYTHON_KEYS, ChartBlock, ChartProblem, Places, page_fields
+from sitegen.charts.schema import SchemaChecker, did_you_mean, kind_of, schema_hint
+from sitegen.charts.specs import ChartSpec, local_date, title_text
+from sitegen.inputs.data import Dataset
 from sitegen.errors import Problem
 
 

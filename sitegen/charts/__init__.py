@@ -36,19 +36,19 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from sitegen.chart_blocks import ChartBlock, ChartProblem, read_block_yaml
-from sitegen.chart_cache import (
+from sitegen.charts.blocks import ChartBlock, ChartProblem, read_block_yaml
+from sitegen.charts.cache import (
     CHARTS_VERSION, ChartCache, block_key, output_versions, package_version,
 )
-from sitegen.chart_figures import (
+from sitegen.charts.figures import (
     RenderedChart, file_bytes, from_entry, new_entry, png_spec, rendered_chart,
 )
-from sitegen.chart_modules import build_python_chart
-from sitegen.chart_schema import SchemaChecker, key_name
-from sitegen.chart_specs import ChartSpec, build_yaml_chart
-from sitegen.data import Dataset
+from sitegen.charts.modules import build_python_chart
+from sitegen.charts.schema import SchemaChecker, key_name
+from sitegen.charts.specs import ChartSpec, build_yaml_chart
+from sitegen.inputs.data import Dataset
 from sitegen.errors import Problem
-from sitegen.static import content_hashed
+from sitegen.build.static import content_hashed
 
 __all__ = [
     "CHARTS_VERSION", "ChartBlock", "ChartCache", "RenderedChart", "head_html", "render_all",
@@ -116,7 +116,7 @@ def _render_misses(misses: Sequence[tuple[ChartBlock, str]], datasets: Mapping[s
     built (with the social-image PNG of each page's first chart), so vl-convert's start-up and
     the bundle overlap the Altair work here; with few, this process renders them.
     """
-    from sitegen.chart_render import (
+    from sitegen.charts.render import (
         POOL_MIN_CHARTS, POOL_WORKERS, RenderPool, javascript_bundle, vegalite_version,
     )
 
@@ -165,7 +165,7 @@ def _finish(prepared: _Prepared, pool: Any, cache: ChartCache | None,
             results: dict[tuple[str, int], RenderedChart], strict: bool,
             version: str | None) -> list[Problem]:
     """One chart's SVG in hand: a problem if Vega failed, else an entry stored and a result."""
-    from sitegen.chart_render import locate_render_error, render_svg
+    from sitegen.charts.render import locate_render_error, render_svg
 
     block, chart = prepared.block, prepared.chart
     if prepared.ticket is None:
@@ -237,7 +237,7 @@ def _placed_warnings(stored: Iterable[Any], block: ChartBlock, strict: bool) -> 
 
 
 def _asset(name: str) -> bytes:
-    return (resources.files("sitegen") / "assets" / name).read_bytes()
+    return (resources.files("sitegen.charts") / "assets" / name).read_bytes()
 
 
 def _bundle_name() -> str:
@@ -259,7 +259,7 @@ def runtime_files(cache: ChartCache | None = None) -> Mapping[str, bytes]:
     """
     bundle = cache.read(_bundle_name()) if cache is not None else None
     if bundle is None:
-        from sitegen.chart_render import javascript_bundle, vegalite_version
+        from sitegen.charts.render import javascript_bundle, vegalite_version
 
         bundle = javascript_bundle(vegalite_version()).encode()
         if cache is not None:

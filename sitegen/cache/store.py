@@ -16,11 +16,15 @@ from typing import Any
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """A hash of sitegen's own source, so caches never outlive the code that wrote them."""
+    """A hash of sitegen's own code (every module and script of the package, in every room),
+    so caches never outlive the code that wrote them."""
     digest = hashlib.sha256()
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*")):
+        if path.suffix in (".py", ".js", ".css") and path.is_file() \
+                and "_theme" not in path.relative_to(package).parts:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
     return digest.hexdigest()
 
 

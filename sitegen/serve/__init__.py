@@ -1,0 +1,5 @@
+"""The dev server: build, serve from memory, watch, rebuild, and tell the open tabs."""
+
+from sitegen.serve.server import Server, serve
+
+__all__ = ["Server", "serve"]
