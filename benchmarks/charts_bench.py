@@ -128,11 +128,12 @@ def breakdown(root: Path) -> dict[str, float]:
     from sitegen.charts.render import render_svg, vegalite_version
     from sitegen.charts.schema import SchemaChecker
     from sitegen.charts.specs import build_yaml_chart
-    from sitegen.config import Config
+    from sitegen.config import SitePaths
+    from sitegen.errors import ProblemCollector
     from sitegen.inputs.data import load_datasets
 
-    config = Config(root=root)
-    datasets, _ = load_datasets(config.data_dir, root)
+    paths = SitePaths(root)
+    datasets = load_datasets(paths, ProblemCollector())
     texts = []
     for page in sorted((root / "content").glob("page*.md")):
         texts += page.read_text().split("```chart\n")[1:]
@@ -147,7 +148,7 @@ def breakdown(root: Path) -> dict[str, float]:
         raw, places = read_block_yaml(block)
         build_one = build_python_chart if "python" in raw else build_yaml_chart
         specs.append(build_one(block, raw, places, datasets, root,
-                               config.charts_dir if "python" in raw else config.data_dir,
+                               paths.charts if "python" in raw else paths.data,
                                checker))
     spec_each = (time.perf_counter() - start) / len(blocks)
     version = vegalite_version()

@@ -10,9 +10,13 @@ import sys
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sitegen import __version__
 from sitegen.errors import Problem, SitegenError
+
+if TYPE_CHECKING:
+    from sitegen.build import BuildOptions
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -61,17 +65,23 @@ def _warnings(problems: Sequence[Problem], args: argparse.Namespace) -> None:
     if args.quiet:
         return
     for problem in problems:
-        print(problem.format(), file=sys.stderr)
+        print(problem.format("warning"), file=sys.stderr)
+
+
+def _build_options(args: argparse.Namespace) -> BuildOptions:
+    """What every building command asks of a build, from its arguments (the one place)."""
+    from sitegen.build import BuildOptions
+
+    return BuildOptions(base_url=args.base_url, drafts=args.drafts,
+                        strict=True if args.strict else None)
 
 
 def _build(args: argparse.Namespace) -> int:
-    from sitegen.build import BuildOptions, build_site
+    from sitegen.build import build_site
 
     root = Path(args.root).resolve()
     out = Path(args.out).resolve() if args.out else None
-    options = BuildOptions(base_url=args.base_url, drafts=args.drafts,
-                           strict=True if args.strict else None)
-    result = build_site(root, out, options)
+    result = build_site(root, out, _build_options(args))
     _warnings(result.warnings, args)
     if not args.quiet:
         target = out or "_site"
@@ -84,15 +94,35 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from sitegen.serve import serve
+    from sitegen.serve import ServeOptions, serve
 
-    return serve(args) or 0
+    serving = ServeOptions(host=args.host, port=args.port, open_browser=args.open,
+                           quiet=args.quiet, verbose=args.verbose, debug=args.debug)
+    return serve(Path(args.root), _build_options(args), serving)
 
 
 def _deploy(args: argparse.Namespace) -> int:
-    from sitegen.deploy import deploy_command
+    from sitegen.deploy import DeployOptions, deploy, report
 
-    return deploy_command(args) or 0
+    options = DeployOptions(
+        remote=args.remote, branch=args.branch, message=args.message, cname=args.cname,
+        dry_run=args.dry_run, push=not args.no_push, force=args.force,
+        build=_build_options(args),
+    )
+
+    def say(line: str) -> None:
+        if not args.quiet:
+            print(line)
+
+    result = deploy(Path(args.root), options, say)
+    if result.build is not None:
+        _warnings(result.build.warnings, args)
+    report(result, options, say)
+    if args.verbose and result.build is not None:
+        extra = [".nojekyll"] + (["CNAME"] if options.cname else [])
+        for path in sorted([*result.build.files, *extra]):
+            say(f"  {path}")
+    return 0
 
 
 def _new(args: argparse.Namespace) -> int:

@@ -1,7 +1,9 @@
-"""Site configuration: `sitegen.toml` read once into a frozen `Config`.
+"""Site configuration: `sitegen.toml` read once into a frozen `Config`, and `SitePaths`, where
+every input of a site lives.
 
 Unknown keys and wrong types are errors naming the key and its line, all reported at once,
-so a typo never silently turns a setting off.
+so a typo never silently turns a setting off. A setting given on the command line goes
+through the same checks as the same setting in the file.
 """
 
 from __future__ import annotations
@@ -13,9 +15,75 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from sitegen.errors import Problem, SitegenError, toml_syntax_error
+from sitegen.errors import ConfigError, Problem, toml_syntax_error
 
 CONFIG_FILE = "sitegen.toml"
+CACHE_DIR = ".sitegen-cache"
+WATCHED_DIRS = ("content", "templates", "static")
+"""The folders under a site's root whose files are its inputs (recursively)."""
+
+
+def theme_root() -> Path:
+    """The packaged default theme: inside the wheel, or the repository's top level in a checkout."""
+    package = Path(__file__).resolve().parent
+    packaged = package / "_theme"
+    if packaged.is_dir():
+        return packaged
+    return package.parent
+
+
+@dataclass(frozen=True)
+class SitePaths:
+    """Where a site's inputs live (the build reads them, the server watches them, the caches
+    sit beside them): the one place that knows the layout."""
+
+    root: Path
+
+    @property
+    def config_file(self) -> Path:
+        return self.root / CONFIG_FILE
+
+    @property
+    def content(self) -> Path:
+        return self.root / WATCHED_DIRS[0]
+
+    @property
+    def data(self) -> Path:
+        return self.content / "data"
+
+    @property
+    def charts(self) -> Path:
+        return self.content / "charts"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / WATCHED_DIRS[1]
+
+    @property
+    def static(self) -> Path:
+        return self.root / WATCHED_DIRS[2]
+
+    @property
+    def cache(self) -> Path:
+        return self.root / CACHE_DIR
+
+    @property
+    def theme_templates(self) -> Path:
+        return theme_root() / "templates"
+
+    @property
+    def theme_static(self) -> Path:
+        return theme_root() / "static"
+
+    @property
+    def input_folders(self) -> tuple[Path, ...]:
+        """Every folder a build reads files from, the theme's included."""
+        return (self.content, self.templates, self.static,
+                self.theme_templates, self.theme_static)
+
+    def relative(self, path: Path) -> str:
+        """A path as the site names it (relative to the root, with `/`)."""
+        return path.relative_to(self.root).as_posix()
 
 
 @dataclass(frozen=True)
@@ -37,27 +105,18 @@ class Config:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
-    def content_dir(self) -> Path:
-        return self.root / "content"
-
-    @property
-    def data_dir(self) -> Path:
-        return self.root / "content" / "data"
-
-    @property
-    def charts_dir(self) -> Path:
-        return self.root / "content" / "charts"
-
-    @property
-    def cache_dir(self) -> Path:
-        return self.root / ".sitegen-cache"
+    def paths(self) -> SitePaths:
+        return SitePaths(self.root)
 
     def with_overrides(self, **changes: Any) -> Config:
-        """A copy with command-line options applied (None means: keep the file's value)."""
-        kept = {key: value for key, value in changes.items() if value is not None}
-        if "base_url" in kept:
-            kept["base_url"] = normalise_base_url(kept["base_url"])
-        return replace(self, **kept)
+        """A copy with command-line options applied (None means: keep the file's value).
+
+        They are checked exactly as the same keys in sitegen.toml, and a bad one is an
+        error naming the option.
+        """
+        given = {key: value for key, value in changes.items() if value is not None}
+        values = _checked(given, lambda key: (f"--{key.replace('_', '-')}", None))
+        return replace(self, **values)
 
 
 def normalise_base_url(url: str) -> str:
@@ -94,25 +153,30 @@ def load_config(root: Path) -> Config:
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        raise SitegenError(
+        raise ConfigError(
             "the file is not valid UTF-8", CONFIG_FILE, 1, None, "save it as UTF-8"
         ) from exc
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise toml_syntax_error(exc, CONFIG_FILE) from None
-    return Config(root=root, **_checked(raw, text))
+    return Config(root=root, **_checked(raw, lambda key: (CONFIG_FILE, _key_line(text, key))))
 
 
-def _checked(raw: Mapping[str, Any], text: str) -> dict[str, Any]:
+Place = Callable[[str], tuple[str, int | None]]
+"""Where a setting was given: (file or option name, line)."""
+
+
+def _checked(raw: Mapping[str, Any], place: Place) -> dict[str, Any]:
     problems: list[Problem] = []
     values: dict[str, Any] = {}
     known = ", ".join(sorted(_CHECKS))
     for key, value in raw.items():
-        line = _key_line(text, key)
+        where, line = place(key)
+        column = 1 if line is not None else None
         if key not in _CHECKS:
             problems.append(Problem(
-                f"unknown setting '{key}'", CONFIG_FILE, line, 1,
+                f"unknown setting '{key}'", where, line, column,
                 f"known settings: {known}; free-form values go under [extra]",
             ))
             continue
@@ -120,19 +184,20 @@ def _checked(raw: Mapping[str, Any], text: str) -> dict[str, Any]:
         if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
             problems.append(Problem(
                 f"'{key}' must be a {expected.__name__}, not {type(value).__name__}",
-                CONFIG_FILE, line, 1,
+                where, line, column,
             ))
             continue
         values[key] = normalise(value)
     base_url = values.get("base_url", "")
     if base_url and not re.match(r"^https?://[^/\s]+/", base_url):
+        where, line = place("base_url")
         problems.append(Problem(
             f"base_url '{base_url}' is not an absolute http(s) URL",
-            CONFIG_FILE, _key_line(text, "base_url"), 1,
+            where, line, 1 if line is not None else None,
             "write it as https://example.org/ or https://owner.github.io/repo/",
         ))
     if problems:
-        raise SitegenError(problems=problems)
+        raise ConfigError(problems=problems)
     return values
 
 

@@ -10,20 +10,18 @@ never a silent force-push.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sitegen.build import BuildOptions, BuildResult, build_site
 from sitegen.config import load_config, normalise_base_url
-from sitegen.errors import SitegenError
+from sitegen.errors import DeployError
 
 FALLBACK_NAME = "sitegen"
 FALLBACK_EMAIL = "sitegen@localhost"
@@ -50,9 +48,7 @@ class DeployOptions:
     dry_run: bool = False
     push: bool = True
     force: bool = False
-    base_url: str | None = None
-    drafts: bool = False
-    strict: bool | None = None
+    build: BuildOptions = BuildOptions()
 
 
 @dataclass(frozen=True)
@@ -79,7 +75,7 @@ class DeployResult:
 
 @dataclass(frozen=True)
 class Git:
-    """Runs git in one repository; every failure becomes a SitegenError naming the command."""
+    """Runs git in one repository; every failure becomes a DeployError naming the command."""
 
     cwd: Path
     env: Mapping[str, str] = field(default_factory=dict)
@@ -96,7 +92,7 @@ class Git:
         except FileNotFoundError:
             raise _git_missing() from None
         if check and done.returncode != 0:
-            raise SitegenError(f"git {args[0]} failed: {_gist(done.stderr)}", self.cwd)
+            raise DeployError(f"git {args[0]} failed: {_gist(done.stderr)}", self.cwd)
         return done
 
     def text(self, *args: str, stdin: str | bytes | None = None,
@@ -141,7 +137,7 @@ def cname_domain(value: str) -> str:
     """A custom domain as GitHub's CNAME file wants it: a bare host name, lower case."""
     domain = re.sub(r"^[a-z]+://", "", value.strip(), flags=re.IGNORECASE).rstrip("/").lower()
     if not _DOMAIN.match(domain):
-        raise SitegenError(
+        raise DeployError(
             f"--cname '{value}' is not a domain name",
             hint="pass the bare host name, for example --cname www.example.org",
         )
@@ -159,8 +155,8 @@ def choose_base_url(explicit: str | None, cname: str | None, remote_url: str) ->
 
 # ---------------------------------------------------------------------- the repository
 
-def _git_missing() -> SitegenError:
-    return SitegenError("git is not installed (or not on PATH)",
+def _git_missing() -> DeployError:
+    return DeployError("git is not installed (or not on PATH)",
                         hint="install git (https://git-scm.com) and run sitegen deploy again")
 
 
@@ -171,7 +167,7 @@ def open_repository(root: Path) -> Git:
     git = Git(root)
     done = git.run("rev-parse", "--show-toplevel", check=False)
     if done.returncode != 0:
-        raise SitegenError(
+        raise DeployError(
             "not a git repository (deploy commits the site to a branch of one)", root,
             hint="run `git init` and `git remote add origin URL`, or pass --root",
         )
@@ -186,7 +182,7 @@ def remote_url(git: Git, remote: str) -> str:
         return url
     names = git.text("remote").split()
     known = f"remotes here: {', '.join(names)}" if names else "this repository has no remotes"
-    raise SitegenError(
+    raise DeployError(
         f"no remote named '{remote}'", git.cwd,
         hint=f"{known}; add one with `git remote add {remote} URL` or pass --remote NAME",
     )
@@ -207,13 +203,13 @@ def _check_branch_free(git: Git, branch: str) -> None:
     """Refuse to move a branch that some worktree has checked out (its files would go stale)."""
     ref = f"refs/heads/{branch}"
     if not git.ok("check-ref-format", ref):
-        raise SitegenError(f"'{branch}' is not a valid branch name", hint="pass --branch gh-pages")
+        raise DeployError(f"'{branch}' is not a valid branch name", hint="pass --branch gh-pages")
     listing = git.text("worktree", "list", "--porcelain")
     for block in listing.split("\n\n"):
         lines = block.splitlines()
         if f"branch {ref}" in lines:
             where = lines[0].removeprefix("worktree ")
-            raise SitegenError(
+            raise DeployError(
                 f"the branch '{branch}' is checked out in {where}", where,
                 hint="switch that checkout to your source branch first; deploy never touches "
                      "a checked-out branch",
@@ -258,7 +254,7 @@ def write_tree(git: Git, site_dir: Path, index_file: Path) -> str:
     hashes = git.text("hash-object", "-w", "--no-filters", "--stdin-paths",
                       stdin="".join(f"{site_dir / p}\n" for p in paths)).split()
     if len(hashes) != len(paths):
-        raise SitegenError("git hash-object returned the wrong number of objects", site_dir)
+        raise DeployError("git hash-object returned the wrong number of objects", site_dir)
     env = {"GIT_INDEX_FILE": str(index_file)}
     entries = "".join(f"100644 {sha}\t{path}\0" for sha, path in zip(hashes, paths))
     git.run("update-index", "--add", "-z", "--index-info", stdin=entries, env=env)
@@ -274,7 +270,7 @@ def choose_parent(git: Git, options: DeployOptions, local: str | None,
         return remote
     if git.ok("merge-base", "--is-ancestor", remote, local) or options.force:
         return local
-    raise SitegenError(
+    raise DeployError(
         f"the local '{options.branch}' and {options.remote}'s '{options.branch}' have both "
         "moved on (someone else deployed since your last deploy)", git.cwd,
         hint=f"to build on {options.remote}'s history, run `git branch -f {options.branch} "
@@ -290,7 +286,7 @@ def _remote_tip(git: Git, options: DeployOptions, say: Callable[[str], None]) ->
     if listed.returncode != 0:
         said = _gist(listed.stderr)
         if options.push:
-            raise SitegenError(f"cannot reach the remote '{options.remote}': {said}", git.cwd,
+            raise DeployError(f"cannot reach the remote '{options.remote}': {said}", git.cwd,
                                hint="check the network and the remote's URL (git remote -v)")
         say(f"note: could not reach {options.remote}, committing on the local branch only")
         return None
@@ -313,7 +309,7 @@ def _push(git: Git, options: DeployOptions, commit: str) -> None:
     rejected = [line for line in said.splitlines() if line.startswith("!")]
     if rejected:
         reason = rejected[0].split("\t")[-1]
-        raise SitegenError(
+        raise DeployError(
             f"{options.remote} rejected the push to '{options.branch}' (git: {reason}); "
             "most likely someone else deployed while this one ran. Your local "
             f"'{options.branch}' is left as it was",
@@ -321,7 +317,7 @@ def _push(git: Git, options: DeployOptions, commit: str) -> None:
             hint="run sitegen deploy again: it fetches the new deploy and commits on top of "
                  "it; use --force only to overwrite what is there",
         )
-    raise SitegenError(
+    raise DeployError(
         f"pushing to {options.remote} failed: {_gist(done.stderr)}", git.cwd,
         hint=f"check access to the remote (git push {options.remote} {options.branch} shows "
              "the details); the deploy commit was not kept",
@@ -343,10 +339,9 @@ def deploy(root: Path, options: DeployOptions,
     url = remote_url(git, options.remote)
     _check_branch_free(git, options.branch)
     source = source_state(git)
-    chosen = choose_base_url(options.base_url, cname, url)
+    chosen = choose_base_url(options.build.base_url, cname, url)
     base_override = normalise_base_url(chosen) if chosen else None
-    build_options = BuildOptions(base_url=base_override, drafts=options.drafts,
-                                 strict=options.strict)
+    build_options = replace(options.build, base_url=base_override)
     with tempfile.TemporaryDirectory(prefix="sitegen-deploy-") as scratch:
         site_dir = Path(scratch) / "site"
         result = build_site(root, site_dir, build_options)
@@ -372,7 +367,7 @@ def deploy(root: Path, options: DeployOptions,
         return DeployResult(base_url, files, source, parent, commit, build=result)
     try:
         _push(git, options, commit)
-    except SitegenError:
+    except DeployError:
         if local:
             git.run("update-ref", "-m", "sitegen deploy: push failed", ref, local, commit)
         else:
@@ -381,37 +376,7 @@ def deploy(root: Path, options: DeployOptions,
     return DeployResult(base_url, files, source, parent, commit, pushed=True, build=result)
 
 
-def options_from_args(args: argparse.Namespace) -> DeployOptions:
-    """DeployOptions from the parsed command line."""
-    return DeployOptions(
-        remote=args.remote, branch=args.branch, message=args.message, cname=args.cname,
-        dry_run=args.dry_run, push=not args.no_push, force=args.force,
-        base_url=args.base_url, drafts=args.drafts, strict=True if args.strict else None,
-    )
-
-
-def deploy_command(args: argparse.Namespace) -> int:
-    """`sitegen deploy`: run the deploy and say what happened; errors propagate to the cli."""
-    options = options_from_args(args)
-    quiet = bool(getattr(args, "quiet", False))
-
-    def say(line: str) -> None:
-        if not quiet:
-            print(line)
-
-    result = deploy(Path(args.root), options, say)
-    if result.build is not None and not quiet:
-        for problem in result.build.warnings:
-            print(problem.format(), file=sys.stderr)
-    _report(result, options, say)
-    if getattr(args, "verbose", False) and result.build is not None:
-        extra = [".nojekyll"] + (["CNAME"] if options.cname else [])
-        for path in sorted([*result.build.files, *extra]):
-            say(f"  {path}")
-    return 0
-
-
-def _report(result: DeployResult, options: DeployOptions, say: Callable[[str], None]) -> None:
+def report(result: DeployResult, options: DeployOptions, say: Callable[[str], None]) -> None:
     pages = len(result.build.pages) if result.build else 0
     say(f"built {pages} pages, {result.files} files for "
         f"{result.base_url or '(no base URL: links are relative)'}")

@@ -9,8 +9,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from sitegen.errors import SitegenError
-from sitegen.build.templates import theme_root
+from sitegen.errors import InputError
+from sitegen.config import theme_root
 
 STARTER = Path(__file__).resolve().parent / "starter"
 
@@ -18,7 +18,7 @@ STARTER = Path(__file__).resolve().parent / "starter"
 def create_site(target: Path, with_theme: bool = False) -> None:
     """Write a starter site into target, which must not exist or be empty."""
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise SitegenError(
+        raise InputError(
             f"'{target}' already exists and is not empty", str(target), None, None,
             "pick a new folder name; sitegen new never overwrites files",
         )

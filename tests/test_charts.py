@@ -11,6 +11,7 @@ import base64
 import json
 import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,8 @@ import pytest
 from sitegen import charts
 from sitegen.charts import render as chart_render
 from sitegen.charts import ChartBlock, ChartCache, render_all
-from sitegen.config import Config
+from sitegen.config import SitePaths
+from sitegen.errors import Problem, ProblemCollector
 from sitegen.inputs.data import load_datasets
 
 SHIPMENTS = """\
@@ -85,15 +87,32 @@ def site(tmp_path: Path, bundle_cache: Path):
     return make
 
 
+@dataclass(frozen=True)
+class Reported:
+    """A problem as the build would report it: an error, or a warning (an error if strict)."""
+
+    severity: str
+    problem: Problem
+
+    def __getattr__(self, name: str):
+        return getattr(self.problem, name)
+
+    def format(self) -> str:
+        return self.problem.format(self.severity)
+
+
 def render(root: Path, *texts: str, strict: bool = False, cache: bool = True,
            page: str = "content/page.md", line: int = 10):
-    """Render blocks placed on one page, 10 lines apart; returns (results, problems)."""
-    config = Config(root=root, strict=strict)
-    datasets, data_problems = load_datasets(config.data_dir, root)
+    """Render blocks placed on one page, 10 lines apart; returns (results, reported)."""
+    paths = SitePaths(root)
+    problems = ProblemCollector()
+    datasets = load_datasets(paths, problems)
     blocks = [ChartBlock(page, i, text, line + 10 * i) for i, text in enumerate(texts)]
-    results, problems = render_all(blocks, datasets, config,
-                                   ChartCache(config.cache_dir) if cache else None)
-    return results, data_problems + problems
+    results = render_all(blocks, datasets, paths, ChartCache(paths.cache) if cache else None,
+                         problems)
+    warning = "error" if strict else "warning"
+    return results, ([Reported("error", p) for p in problems.errors]
+                     + [Reported(warning, p) for p in problems.warnings])
 
 
 def one(root: Path, text: str, **options):

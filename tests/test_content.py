@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from sitegen.config import SitePaths
 from sitegen.inputs.content import discover, page_url, read_page, title_from_name
 from sitegen.errors import SitegenError
 
@@ -25,7 +26,7 @@ def _page(tmp_path, relative, text):
     path = tmp_path / "content" / relative
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(text.encode("utf-8") if isinstance(text, str) else text)
-    return read_page(path, tmp_path)
+    return read_page(path, SitePaths(tmp_path))
 
 
 def test_front_matter_is_typed_and_the_rest_kept_as_extra(tmp_path):
@@ -81,7 +82,7 @@ def test_discover_skips_data_charts_and_hidden_files(tmp_path):
         path = tmp_path / "content" / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    found = discover(tmp_path / "content")
+    found = discover(SitePaths(tmp_path))
     rel = lambda paths: [p.relative_to(tmp_path / "content").as_posix() for p in paths]  # noqa: E731
     assert rel(found.pages) == ["a/b.md", "index.md", "über.md"]
     assert rel(found.assets) == ["a/pic.png"]

@@ -6,6 +6,8 @@ import datetime as dt
 
 import pytest
 
+from sitegen.config import SitePaths
+from sitegen.errors import ProblemCollector
 from sitegen.inputs.data import load_dataset, load_datasets
 from sitegen.errors import SitegenError
 
@@ -108,7 +110,9 @@ def test_datasets_are_named_by_stem_and_every_bad_file_is_reported(tmp_path):
     (data / "twice.csv").write_text("id\na\n")
     (data / "twice.json").write_text('[{"id": "a"}]')
     (data / "notes.txt").write_text("not data")
-    datasets, problems = load_datasets(data, tmp_path)
+    collector = ProblemCollector()
+    datasets = load_datasets(SitePaths(tmp_path), collector)
+    problems = collector.errors
     assert set(datasets) == {"good", "twice"}
     paths = sorted(p.path for p in problems)
     assert paths == ["content/data/bad1.csv", "content/data/bad2.json", "content/data/twice.json"]

@@ -22,13 +22,13 @@ def siblings(out: Path) -> list[str]:
 @pytest.fixture()
 def out(tmp_path: Path) -> Path:
     target = tmp_path / "site" / "_site"
-    DiskWriter(target).write({"index.html": b"old", "gone/index.html": b"old page"})
+    DiskWriter(target).commit({"index.html": b"old", "gone/index.html": b"old page"})
     return target
 
 
 def test_streamed_files_are_swapped_in_as_exactly_the_final_set(out):
-    staged = DiskWriter(out).stage()
-    staged.open()
+    staged = DiskWriter(out, stream=True)
+    staged.begin()
     staged.put("index.html", b"first")
     staged.put("a/b/index.html", b"page")
     staged.put("index.html", b"second")  # a later put of the same path wins
@@ -41,8 +41,8 @@ def test_streamed_files_are_swapped_in_as_exactly_the_final_set(out):
 
 
 def test_a_file_the_writer_cannot_write_fails_the_commit_and_keeps_the_old_output(out):
-    staged = DiskWriter(out).stage()
-    staged.open()
+    staged = DiskWriter(out, stream=True)
+    staged.begin()
     staged.put("a", b"a file")
     staged.put("a/b/index.html", b"cannot live under a file")
     with pytest.raises(OSError) as failure:
@@ -53,8 +53,8 @@ def test_a_file_the_writer_cannot_write_fails_the_commit_and_keeps_the_old_outpu
 
 
 def test_abort_throws_the_staged_tree_away(out):
-    staged = DiskWriter(out).stage()
-    staged.open()
+    staged = DiskWriter(out, stream=True)
+    staged.begin()
     for number in range(200):
         staged.put(f"p{number}/index.html", b"x" * 10_000)
     staged.abort()
@@ -64,8 +64,8 @@ def test_abort_throws_the_staged_tree_away(out):
 
 def test_writing_the_same_files_again_changes_nothing(out):
     files = {"index.html": b"old", "gone/index.html": b"old page"}
-    assert DiskWriter(out).write(files) is False
-    assert DiskWriter(out).write({"index.html": b"new"}) is True
+    assert DiskWriter(out).commit(files) is False
+    assert DiskWriter(out).commit({"index.html": b"new"}) is True
     assert tree(out) == {"index.html": b"new"}
 
 
@@ -73,7 +73,7 @@ def test_files_and_folders_get_the_usual_permissions(tmp_path):
     umask = os.umask(0o022)
     os.umask(umask)
     out = tmp_path / "_site"
-    DiskWriter(out).write({"a/b/index.html": b"page", "index.html": b"home"})
+    DiskWriter(out).commit({"a/b/index.html": b"page", "index.html": b"home"})
     assert (out / "a" / "b" / "index.html").stat().st_mode & 0o777 == 0o666 & ~umask
     assert (out / "a" / "b").stat().st_mode & 0o777 == 0o777 & ~umask
 
@@ -83,8 +83,8 @@ def test_without_fork_the_staged_files_are_written_at_commit(out, monkeypatch):
     import multiprocessing
 
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    staged = DiskWriter(out).stage()
-    staged.open()
+    staged = DiskWriter(out, stream=True)
+    staged.begin()
     staged.put("index.html", b"new")
     assert not (out.parent / f".{out.name}.new-{os.getpid()}" / "index.html").exists()
     staged.commit({"index.html": b"new", "a/index.html": b"page"})

@@ -8,76 +8,67 @@ read them, provided every edit keeps what other pages see of the page: its front
 title, its link targets (URL and heading ids), no charts. Anything else (a new, deleted or
 renamed file, a setting, a template, a static or data file, a chart, an error) goes the full
 way. When unsure, rebuild more, never less: these checks only ever say "unsure".
+
+A Snapshot is a value: a rebuild makes a new one from the last, and the Builder keeps it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
+from sitegen.build.pages import MISSING_PAGE, FinishedPage, LoadedPage, PageWork, head_extra
+from sitegen.build.pageview import SiteView, site_fields
+from sitegen.build.templates import Templates
 from sitegen.config import Config
 from sitegen.errors import Problem, SitegenError
-from sitegen.build.pages import MISSING_PAGE, FinishedPage, LoadedPage, PageWork, head_extra
-from sitegen.build.pages import read_and_parse
-from sitegen.build.pageview import site_fields
-from sitegen.build.templates import SiteView, Templates
+from sitegen.inputs.static import StaticFile
 from sitegen.prose.resolve import SiteIndex
+
+Readers = Mapping[str, frozenset[str]]
+"""source -> the renders (by source) that read that page beyond what every render key covers."""
 
 
 @dataclass(frozen=True)
-class OutputDelta:
-    """The outputs that may differ from another build's files (all others are the same)."""
-
-    base: Mapping[str, bytes]
-    paths: frozenset[str]
-
-
-@dataclass
 class Snapshot:
-    """What a successful build leaves for the next one to start from.
-
-    Owned by one Builder and handed from build to build: a rebuild of a few pages updates it
-    in place and passes it on; a build that fails or goes the full way drops it.
-    """
+    """What a successful build leaves for the next one to start from."""
 
     config: Config
     build_date: dt.datetime | None
     templates_key: str
-    static: Mapping[str, tuple[bytes, str]]
-    loaded: dict[str, LoadedPage]              # source -> page as read and parsed
+    static: Mapping[str, StaticFile]
+    loaded: Mapping[str, LoadedPage]           # source -> page as read and parsed
     index: SiteIndex
     resolve_key: str
     charts: Mapping[tuple[str, int], Any]
     view: SiteView
-    site_key: str
-    fingerprints: dict[str, str]               # source -> fingerprint of the finished page
-    files: dict[str, bytes]                    # the output map (never changed in place)
-    result_files: Mapping[str, bytes]          # what the build handed out for it
-    inputs: dict[str, frozenset[str]]
+    render_key: str
+    fingerprints: Mapping[str, str]            # source -> fingerprint of the finished page
+    files: Mapping[str, bytes]                 # the output map
+    inputs: Mapping[str, frozenset[str]]
     feed: tuple[str, ...]                      # sources of the pages in feed.xml, in order
     warnings: tuple[Problem, ...]
-    reads: dict[str, tuple[str, ...]] = field(default_factory=dict)  # reader -> sources read
-    readers: dict[str, set[str]] = field(default_factory=dict)       # source -> its readers
+    reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # reader -> sources
+    readers: Readers = field(default_factory=dict)
 
     def same_site(self, config: Config, build_date: dt.datetime | None, templates_key: str,
-                  static: Mapping[str, tuple[bytes, str]]) -> bool:
+                  static: Mapping[str, StaticFile]) -> bool:
         """Whether the settings, the build date, the templates and the static files are the
         same as last build's (the theme's are not watched, so they are looked at)."""
         return (config == self.config and build_date == self.build_date
                 and templates_key == self.templates_key and static == self.static)
 
-    def note_reads(self, reader: str, sources: Iterable[str]) -> None:
-        """Record which other pages' bodies a render of reader read (replacing the last)."""
-        for source in self.reads.pop(reader, ()):
-            self.readers.get(source, set()).discard(reader)
-        sources = tuple(sources)
-        if sources:
-            self.reads[reader] = sources
-            for source in sources:
-                self.readers.setdefault(source, set()).add(reader)
+
+def who_reads(reads: Mapping[str, Iterable[str]]) -> Readers:
+    """The readers of each page, from what each render read."""
+    readers: dict[str, set[str]] = {}
+    for reader, sources in reads.items():
+        for source in sources:
+            readers.setdefault(source, set()).add(reader)
+    return {source: frozenset(names) for source, names in readers.items()}
 
 
 def edited_pages(changed: Collection[str], snapshot: Snapshot) -> list[str] | None:
@@ -107,69 +98,81 @@ def same_for_others(old: LoadedPage, new: LoadedPage) -> bool:
 
 @dataclass(frozen=True)
 class Rebuilt:
-    """What redoing the edited pages made: the new output map and the outputs it touched."""
+    """What redoing the edited pages made: the next snapshot, the outputs it touched."""
 
-    files: dict[str, bytes]
-    inputs: dict[str, frozenset[str]]
-    view: SiteView
+    snapshot: Snapshot
     touched: frozenset[str]
     rendered: int
 
 
-def rebuild_edited(work: PageWork, last: Snapshot, edited: list[str], root: Path,
+Reparse = Callable[[list[str]], list[LoadedPage]]
+"""Parse these sources again (through the page cache, so it knows them)."""
+
+
+def rebuild_edited(work: PageWork, last: Snapshot, edited: list[str], reparse: Reparse,
                    templates: Templates) -> Rebuilt | None:
     """The edited pages read, resolved and rendered again, with every render that read
-    them; None when unsure. An error is "unsure" too: the full build reports it.
-
-    last is brought up to date as this goes (its caller drops it when this returns None);
-    the files and inputs are new mappings, so the last result's stay as they were.
-    """
+    them; None when unsure. An error is "unsure" too: the full build reports it."""
+    try:
+        parsed = reparse(edited)
+    except (SitegenError, OSError):
+        return None
     pages: list[tuple[LoadedPage, FinishedPage]] = []
-    for source in edited:
+    for page in parsed:
+        source = page.source.source
+        old = last.loaded[source]
+        if not same_for_others(old, page) or work.target(page) != work.target(old):
+            return None
         try:
-            page = read_and_parse(root / source, root, last.config.typographer)
-            old = last.loaded[source]
-            if not same_for_others(old, page) or work.target(page) != work.target(old):
-                return None
-            done = work.finish(page, last.index, last.resolve_key, last.charts)
-        except (SitegenError, OSError):
+            done = work.finish(page, last.index, last.resolve_key, last.charts,
+                               between_builds=True)
+        except SitegenError:
             return None
         if site_fields(done.page) != site_fields(last.view.page(source)):
             return None  # a title (from the first heading) in every page's navigation
         pages.append((page, done))
     view = last.view.with_pages(done.page for _, done in pages)
-    for page, done in pages:
-        last.loaded[page.source.source] = page
-        last.fingerprints[page.source.source] = done.fingerprint
-    redo = set(edited).union(*(last.readers.get(source, ()) for source in edited))
-    files = dict(last.files)
+    loaded = {**last.loaded, **{page.source.source: page for page, _ in pages}}
+    fingerprints = {**last.fingerprints,
+                    **{page.source.source: done.fingerprint for page, done in pages}}
+    inputs = {**last.inputs, **{done.page.output_path: done.read for _, done in pages}}
+    step = replace(last, loaded=loaded, fingerprints=fingerprints, inputs=inputs, view=view)
+    return _render_again(work, step, edited, templates)
+
+
+def _render_again(work: PageWork, step: Snapshot, edited: list[str],
+                  templates: Templates) -> Rebuilt | None:
+    """Render the edited pages and their readers anew, and the feed if it shows them."""
+    redo = set(edited).union(*(step.readers.get(source, ()) for source in edited))
+    files = dict(step.files)
+    reads = dict(step.reads)
     touched: set[str] = set()
     rendered = 0
     for source in sorted(redo):
         try:
             if source == MISSING_PAGE:
                 path = "404.html"
-                data, reads = work.missing_page(view, templates, last.site_key,
-                                                last.fingerprints)
+                data, read = work.missing_page(step.view, templates, step.render_key,
+                                               step.fingerprints)
                 fresh = True
             else:
-                page_now = view.page(source)
-                path = page_now.output_path
-                data, reads, fresh = work.render(
-                    page_now, view, templates, last.site_key, last.fingerprints,
-                    head_extra(page_now, last.charts), between_builds=True)
+                page = step.view.page(source)
+                path = page.output_path
+                data, read, fresh = work.render(
+                    page, step.view, templates, step.render_key, step.fingerprints,
+                    head_extra(page, step.charts), between_builds=True)
         except SitegenError:
             return None
         rendered += fresh
-        last.note_reads(source, (read for read, _ in reads))
+        reads.pop(source, None)
+        if read:
+            reads[source] = tuple(name for name, _ in read)
         if data is not None:
             files[path] = data
             touched.add(path)
-    if any(source in last.feed for source in edited):
-        files["feed.xml"] = work.feed(last.config, [view.page(s) for s in last.feed])
+    if any(source in step.feed for source in edited):
+        files["feed.xml"] = work.feed(step.config, [step.view.page(s) for s in step.feed])
         touched.add("feed.xml")
-    inputs = dict(last.inputs)
-    for page, done in pages:
-        work.finished[page.source.source] = done
-        inputs[done.page.output_path] = done.read
-    return Rebuilt(files, inputs, view, frozenset(touched), rendered)
+    snapshot = replace(step, files=MappingProxyType(files), reads=reads,
+                       readers=who_reads(reads))
+    return Rebuilt(snapshot, frozenset(touched), rendered)

@@ -13,14 +13,16 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from sitegen.config import Config
-from sitegen.inputs.content import SourcePage, read_page
-from sitegen.errors import SitegenError
 from sitegen.build.feeds import FeedEntry, atom_feed
+from sitegen.build.pageview import SiteView
+from sitegen.build.templates import Templates
+from sitegen.cache.renders import Reads, RenderCache, fingerprint
+from sitegen.config import Config, SitePaths
+from sitegen.errors import SitegenError
+from sitegen.inputs.content import SourcePage, read_page, root_prefix
 from sitegen.prose.links import LinkTarget, link_target
 from sitegen.prose.markdown import ParsedMarkdown, parse_markdown
-from sitegen.build.templates import Page, SiteView, Templates, root_prefix
-from sitegen.cache.renders import Reads, RenderCache, fingerprint
+from sitegen.prose.page import Page
 from sitegen.prose.resolve import SiteIndex, resolve_page
 
 MISSING_PAGE = "templates/404.html"  # the source 404.html is rendered for
@@ -44,17 +46,22 @@ class FinishedPage:
     fingerprint: str
 
 
-def read_and_parse(path: Path, root: Path, typographer: bool,
+def read_and_parse(path: Path, paths: SitePaths, typographer: bool,
                    raw: bytes | None = None) -> LoadedPage:
     """A page read from disk (or from raw, its bytes) and parsed (SitegenError placed at
     the page's line)."""
-    source = read_page(path, root, raw)
+    source = read_page(path, paths, raw)
     try:
         parsed = parse_markdown(source.body, typographer)
     except SitegenError as error:
         raise error.placed(source.source, source.body_line - 1) from None
     # The body is parsed: keeping it would double what crosses processes and sits in the cache.
     return LoadedPage(replace(source, body=""), parsed)
+
+
+def parse_page(path: Path, raw: bytes, *, paths: SitePaths, typographer: bool) -> LoadedPage:
+    """read_and_parse in the form the page cache calls (a partial of it pickles for workers)."""
+    return read_and_parse(path, paths, typographer, raw)
 
 
 def head_extra(page: Page, charts: Mapping[tuple[str, int], Any]) -> str:
@@ -71,7 +78,8 @@ class PageWork:
 
     def __init__(self, render_cache: RenderCache) -> None:
         self.render_cache = render_cache
-        self.finished: dict[str, FinishedPage] = {}
+        self._finished: dict[str, FinishedPage] = {}
+        self._finished_now: dict[str, FinishedPage] = {}
         self._targets: dict[tuple[str, str], LinkTarget] = {}
         self._render_keys: dict[tuple[str, str, str], str] = {}
         self._keys_used: dict[tuple[str, str, str], str] = {}
@@ -102,33 +110,39 @@ class PageWork:
             self._targets[key] = target
         return target
 
-    def finish(self, page: LoadedPage, index: SiteIndex, site_key: str,
-               charts: Mapping[tuple[str, int], Any]) -> FinishedPage:
-        """The page resolved, or its last result when its key is the same."""
+    def finish(self, page: LoadedPage, index: SiteIndex, resolve_key: str,
+               charts: Mapping[tuple[str, int], Any],
+               between_builds: bool = False) -> FinishedPage:
+        """The page resolved, or its last result when its key is the same.
+
+        Kept for the next build: at once when between_builds (a rebuild of a few pages),
+        else as part of the build in progress (see end_build).
+        """
         page_charts = [charts.get((page.source.source, i))
                        for i in range(len(page.parsed.fences))]
         prefix = root_prefix(page.source.url)
         figures = [c.figure_html(prefix) if c is not None else "" for c in page_charts]
-        key = (site_key, page.source.source, page.source.digest, tuple(figures))
-        done = self.finished.get(page.source.source)
-        if done is not None and done.key == key:
-            return done
-        chart_inputs = [c.inputs if c is not None else None for c in page_charts]
-        finished_page, read = resolve_page(page.source, page.parsed, index, figures,
-                                           chart_inputs)
-        # The page is a function of its key (and of the code, which every hash covers).
-        return FinishedPage(key, finished_page, read, fingerprint(key))
+        key = (resolve_key, page.source.source, page.source.digest, tuple(figures))
+        done = self._finished.get(page.source.source)
+        if done is None or done.key != key:
+            chart_inputs = [c.inputs if c is not None else None for c in page_charts]
+            finished_page, read = resolve_page(page.source, page.parsed, index, figures,
+                                               chart_inputs)
+            # The page is a function of its key (and of the code, which every hash covers).
+            done = FinishedPage(key, finished_page, read, fingerprint(key))
+        (self._finished if between_builds else self._finished_now)[page.source.source] = done
+        return done
 
-    def render(self, page: Page, view: SiteView, templates: Templates, site_key: str,
+    def render(self, page: Page, view: SiteView, templates: Templates, render_key: str,
                fingerprints: Mapping[str, str], head: str,
                between_builds: bool = False) -> tuple[bytes, Reads, bool]:
         """(HTML, other pages read, whether it was rendered now rather than found cached).
 
-        The render cache holds it under the site key, the page's fingerprint and its head,
+        The render cache holds it under the render key, the page's fingerprint and its head,
         and the fingerprints of the pages it read. between_builds stores it at once (a
         rebuild of a few pages); otherwise it counts as used by the build in progress.
         """
-        inputs = (site_key, fingerprints[page.source], head)
+        inputs = (render_key, fingerprints[page.source], head)
         key = self._render_keys.get(inputs) or fingerprint(*inputs)
         cache = self.render_cache
         if not between_builds:
@@ -149,19 +163,20 @@ class PageWork:
         """A full build is over: keep only what it used."""
         self.render_cache.end_build()
         self._render_keys, self._keys_used = self._keys_used, {}
+        self._finished, self._finished_now = self._finished_now, {}
 
-    def missing_page(self, view: SiteView, templates: Templates, site_key: str,
+    def missing_page(self, view: SiteView, templates: Templates, render_key: str,
                      fingerprints: Mapping[str, str]) -> tuple[bytes | None, Reads]:
-        """404.html (None without a template), reused while the site key and its reads hold."""
+        """404.html (None without a template), reused while the render key and its reads hold."""
         last = self._missing
-        if (last is not None and last[0] == site_key
+        if (last is not None and last[0] == render_key
                 and all(fingerprints.get(source) == value for source, value in last[1])):
             return last[2], last[1]
         self._missing = None  # a failed render is not remembered: the next build tries again
         read: set[str] = set()
         data = _render_404(view, templates, read)
         reads = tuple((source, fingerprints[source]) for source in sorted(read))
-        self._missing = (site_key, reads, data)
+        self._missing = (render_key, reads, data)
         return data, reads
 
     def feed(self, config: Config, pages: list[Page]) -> bytes:

@@ -1,4 +1,5 @@
-"""Other pages as a template sees them, noting which of them it read beyond their titles.
+"""What a template sees of the site: `SiteView` (the variables of one render), and the other
+pages through `PageRef`, which notes those it read beyond their titles.
 
 A page's HTML can show other pages: the theme shows their titles and URLs (`nav`, `prev`,
 `next`), and a site's template may show their content or table of contents (`pages`). The
@@ -10,22 +11,26 @@ that render is redone when that page changes, and only then. When unsure, a read
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import datetime as dt
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import Any
 
-if TYPE_CHECKING:
-    from sitegen.build.templates import Page
+from sitegen.config import Config
+from sitegen.errors import TemplateError
+from sitegen.inputs.content import relative_url
+from sitegen.inputs.data import Dataset
+from sitegen.prose.page import Page
 
-# what every page's render key already covers, for every page (nav_title is title and extra)
-SITE_FIELDS = frozenset({"source", "url", "title", "nav_title", "description", "date",
-                         "weight", "extra"})
+SITE_FIELDS = ("source", "title", "url", "date", "description", "weight", "extra")
+"""What every page's render key covers of every page (and so `nav_title`, made of two)."""
 
 
 def site_fields(page: Page) -> tuple[Any, ...]:
-    """The fields of SITE_FIELDS of one page, for the site key every render key includes."""
-    return (page.source, page.title, page.url, page.date, page.description, page.weight,
-            page.extra)
+    """The SITE_FIELDS of one page, for the render key every page's render includes."""
+    return tuple(getattr(page, name) for name in SITE_FIELDS)
 
 
 class PageRef:
@@ -61,7 +66,7 @@ class PageRef:
         return self._page
 
 
-for _name in SITE_FIELDS:  # read as they are, and found at once (no failed lookup first)
+for _name in (*SITE_FIELDS, "nav_title"):  # read as they are, found at once (no failed lookup)
     setattr(PageRef, _name, property(attrgetter(f"_page.{_name}")))
 
 
@@ -109,3 +114,128 @@ def page_ref(page: Page | None, viewer: str, reads: set[str]) -> Any:
     if page is None or page.source == viewer:
         return page
     return PageRef(page, reads)
+
+
+@dataclass(frozen=True)
+class SiteView:
+    """What every template sees of the whole site."""
+
+    config: Config
+    pages: Sequence[Page]
+    datasets: Mapping[str, Dataset]
+    assets: Mapping[str, str]
+    build_date: dt.datetime | None
+    nav: Sequence[Page] = ()
+    _order: Mapping[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self._order:  # made by with_pages: nav and the order are given
+            return
+        top_level = tuple(p for p in self.pages if p.url.count("/") <= 1)
+        object.__setattr__(self, "nav", top_level)
+        object.__setattr__(self, "_order", {p.source: i for i, p in enumerate(self.pages)})
+
+    def page(self, source: str) -> Page:
+        """The page made from source (KeyError when it is not in the site)."""
+        return self.pages[self._order[source]]
+
+    def with_pages(self, pages: Iterable[Page]) -> SiteView:
+        """This view with new versions of some of its pages, each in its old place.
+
+        Only for versions whose place and nav membership are unchanged (same source, URL,
+        weight and title); the order is reused, not worked out again.
+        """
+        fresh = {page.source: page for page in pages}
+        listed = list(self.pages)
+        for source, page in fresh.items():
+            listed[self._order[source]] = page
+        nav = tuple(fresh.get(p.source, p) for p in self.nav) if fresh else self.nav
+        return SiteView(self.config, tuple(listed), self.datasets, self.assets, self.build_date,
+                        nav, self._order)
+
+    def context(self, page: Page, head_extra: str,
+                reads: set[str] | None = None) -> dict[str, Any]:
+        """The template variables for one page (see README: Templates).
+
+        Other pages are seen through `pageview`: the sources of those the render reads
+        beyond the fields every render key covers are added to reads.
+        """
+        from markupsafe import Markup
+
+        reads = set() if reads is None else reads
+        index = self._order.get(page.source)
+        previous = self.pages[index - 1] if index is not None and index > 0 else None
+        following = (self.pages[index + 1]
+                     if index is not None and index + 1 < len(self.pages) else None)
+        return {
+            "site": _site_view(self.config),
+            "page": page,
+            "content": Markup(page.content),
+            "nav": PageList(self.nav, page.source, reads),
+            "pages": PageList(self.pages, page.source, reads),
+            "prev": page_ref(previous, page.source, reads),
+            "next": page_ref(following, page.source, reads),
+            "data": _DataView(self.datasets),
+            "url_for": self._url_for(page.url),
+            "asset_url": self._asset_url(page.url, page.source),
+            "absolute_url": self._absolute_url,
+            "head_extra": Markup(head_extra),
+            "build_date": self.build_date,
+        }
+
+    def _url_for(self, from_url: str) -> Callable[[str], str]:
+        def url_for(target: str = "") -> str:
+            return relative_url(from_url, str(target).lstrip("/"))
+
+        return url_for
+
+    def _asset_url(self, from_url: str, used_by: str) -> Callable[[str], str]:
+        def asset_url(path: str) -> str:
+            key = str(path).lstrip("/")
+            if key not in self.assets:
+                raise TemplateError(
+                    f"asset_url: no static file '{key}'", used_by, None, None,
+                    "static files live in static/ (or the theme's); check the name",
+                )
+            return relative_url(from_url, self.assets[key])
+
+        return asset_url
+
+    def _absolute_url(self, target: str = "") -> str:
+        return self.config.base_url + str(target).lstrip("/") if self.config.base_url else (
+            "/" + str(target).lstrip("/"))
+
+
+def _site_view(config: Config) -> Mapping[str, Any]:
+    return MappingProxyType({
+        "title": config.title,
+        "description": config.description,
+        "author": config.author,
+        "language": config.language,
+        "base_url": config.base_url,
+        "copyright": config.copyright,
+        "repo_url": config.repo_url,
+        "extra": config.extra,
+    })
+
+
+class _DataView(Mapping[str, Dataset]):
+    """Datasets for templates: `data.costs` or `data["costs"]`."""
+
+    def __init__(self, datasets: Mapping[str, Dataset]) -> None:
+        self._datasets = datasets
+
+    def __getitem__(self, name: str) -> Dataset:
+        return self._datasets[name]
+
+    def __getattr__(self, name: str) -> Dataset:
+        try:
+            return self._datasets[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._datasets)
+
+    def __len__(self) -> int:
+        return len(self._datasets)

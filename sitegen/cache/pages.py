@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from sitegen.cache.store import load_cache, save_cache
-from sitegen.errors import SitegenError
+from sitegen.errors import ProblemCollector, SitegenError
+
+Parse = Callable[[Path, bytes], Any]
+"""Parses one file from its path and bytes (raising SitegenError for a bad page)."""
 
 PARALLEL_THRESHOLD = 48
 CHUNK = 16
@@ -39,12 +42,16 @@ class PageCache:
         paths: Sequence[Path],
         root: Path,
         typographer: bool,
-        parse: Callable[[Path, Path, bool, bytes], Any],
+        parse: Parse,
+        problems: ProblemCollector,
         unchanged: Callable[[str], bool] | None = None,
-    ) -> Iterator[tuple[Path, Any]]:
-        """(path, parsed page or SitegenError) for each path, in order.
+    ) -> dict[Path, Any]:
+        """{path: parsed page} of the paths that parse, in order; the problems of the rest
+        are recorded.
 
-        parse(path, root, typographer, raw) parses one file from its bytes, read here once.
+        parse(path, raw) parses one file from its bytes, read here once; it must pickle
+        (a module-level function, or a partial of one), since workers run it. typographer
+        is part of every key.
         unchanged(relative) may vouch that a file did not change since the last call (the
         dev server's watcher knows); such a file is not even stat'ed.
         """
@@ -74,8 +81,8 @@ class PageCache:
                 self.dirty = True
             else:
                 missing.append(path)
-        for path, (key, stamp, outcome) in zip(missing, _parse_all(missing, root, typographer,
-                                                                   parse)):
+        for path, (key, stamp, outcome) in zip(missing, _parse_all(missing, typographer, parse),
+                                               strict=True):
             results[path] = outcome
             if not isinstance(outcome, SitegenError):
                 self.entries[path.relative_to(root).as_posix()] = (key, stamp, outcome)
@@ -83,8 +90,29 @@ class PageCache:
         for stale in set(self.entries) - live:
             del self.entries[stale]
             self.dirty = True
+        parsed = {}
         for path in paths:
-            yield path, results[path]
+            outcome = results[path]
+            if isinstance(outcome, SitegenError):
+                problems.add(outcome)
+            else:
+                parsed[path] = outcome
+        return parsed
+
+    def reparse(self, paths: Sequence[Path], root: Path, typographer: bool,
+                parse: Parse) -> list[Any]:
+        """Parse these files again now (the caller knows they changed), keeping every other
+        entry; the first SitegenError is raised."""
+        self._read()
+        parsed = []
+        for path in paths:
+            key, stamp, outcome = _parse_one((path, typographer, parse))
+            if isinstance(outcome, SitegenError):
+                raise outcome
+            self.entries[path.relative_to(root).as_posix()] = (key, stamp, outcome)
+            self.dirty = True
+            parsed.append(outcome)
+        return parsed
 
     def save(self) -> None:
         """Write the cache if it changed."""
@@ -109,29 +137,26 @@ def _key(raw: bytes, typographer: bool) -> str:
     return digest.hexdigest()
 
 
-def _parse_one(
-    args: tuple[Path, Path, bool, Callable[[Path, Path, bool, bytes], Any]],
-) -> tuple[str, tuple[int, int, int, bool], Any]:
+def _parse_one(args: tuple[Path, bool, Parse]) -> tuple[str, tuple[int, int, int, bool], Any]:
     """(content key, file stamp, parsed page or SitegenError) of one file, read once.
 
     The stamp is taken before the bytes are read, so a file that changes while this runs
     has a newer stamp than the one recorded, and is hashed and parsed again next time.
     """
-    path, root, typographer, parse = args
+    path, typographer, parse = args
     stamp = _stamp(path, typographer)
     raw = path.read_bytes()
     key = _key(raw, typographer)
     try:
-        return key, stamp, parse(path, root, typographer, raw)
+        return key, stamp, parse(path, raw)
     except SitegenError as error:
         return key, stamp, error
 
 
 def _parse_all(
-    paths: list[Path], root: Path, typographer: bool,
-    parse: Callable[[Path, Path, bool, bytes], Any],
+    paths: list[Path], typographer: bool, parse: Parse,
 ) -> list[tuple[str, tuple[int, int, int, bool], Any]]:
-    jobs = [(path, root, typographer, parse) for path in paths]
+    jobs = [(path, typographer, parse) for path in paths]
     workers = min(os.cpu_count() or 1, 4)
     if len(jobs) < PARALLEL_THRESHOLD or workers < 2:
         return [_parse_one(job) for job in jobs]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -80,18 +80,4 @@ def fingerprint(*parts: Any) -> str:
     digest = hashlib.sha256(code_fingerprint().encode())
     for part in parts:
         digest.update(part if isinstance(part, bytes) else pickle.dumps(part, protocol=4))
-    return digest.hexdigest()
-
-
-def tree_fingerprint(folders: Iterable[Path]) -> str:
-    """A hash of every file's name and bytes under some folders (the templates)."""
-    digest = hashlib.sha256()
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                digest.update(str(path.relative_to(folder)).encode() + b"\0")
-                digest.update(path.read_bytes())
-        digest.update(b"\1")
     return digest.hexdigest()

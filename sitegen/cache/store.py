@@ -6,9 +6,11 @@ ignored rather than trusted, and a cache that cannot be read or written only cos
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -42,12 +44,26 @@ def load_cache(file: Path) -> dict[str, Any]:
 
 
 def save_cache(file: Path, entries: dict[str, Any]) -> None:
-    """Write entries atomically (a temporary file renamed over the old one)."""
+    """Write entries atomically, tagged with the code that wrote them."""
+    atomic_write(file, pickle.dumps((code_fingerprint(), entries),
+                                    protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def atomic_write(file: Path, content: bytes) -> bool:
+    """Write a cache file whole or not at all: a concurrent reader sees the old bytes or the
+    new ones. False when it could not be written (a cache that cannot be written only costs
+    time, so callers may ignore it)."""
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
-        temporary = file.with_suffix(f".tmp{os.getpid()}")
-        with open(temporary, "wb") as handle:
-            pickle.dump((code_fingerprint(), entries), handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(temporary, file)
+        handle, temporary = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.tmp-")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(content)
+            os.replace(temporary, file)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+            raise
     except OSError:
-        pass
+        return False
+    return True

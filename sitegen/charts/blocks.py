@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sitegen.charts.schema import Path_, did_you_mean, kind_of
-from sitegen.errors import Problem
+from sitegen.errors import ChartError, Problem
 
 KINDS = ("reported", "estimate", "claim", "mixed")
 
@@ -34,14 +34,6 @@ class ChartBlock:
     index: int
     text: str
     line: int
-
-
-class ChartProblem(Exception):
-    """A located problem found while building one chart (caught per chart, never escapes)."""
-
-    def __init__(self, problem: Problem) -> None:
-        super().__init__(problem.message)
-        self.problem = problem
 
 
 # --- YAML with places ---------------------------------------------------------------------
@@ -65,7 +57,7 @@ class Places:
 
 
 def read_block_yaml(block: ChartBlock) -> tuple[dict[str, Any], Places]:
-    """The fence's YAML as a mapping, with the line of every key; a ChartProblem if it is not one."""
+    """The fence's YAML as a mapping, with the line of every key; a ChartError if it is not one."""
     import yaml
 
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -75,21 +67,21 @@ def read_block_yaml(block: ChartBlock) -> tuple[dict[str, Any], Places]:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = block.line + 1 + mark.line if mark else block.line
-        raise ChartProblem(Problem(
+        raise ChartError(
             f"the chart's YAML is invalid: {exc.problem}", block.page, line,
             mark.column + 1 if mark else None,
             "a chart block holds YAML: `key: value` lines, nested by indentation",
-        )) from None
+        ) from None
     if value is None:
-        raise ChartProblem(Problem(
+        raise ChartError(
             "the chart block is empty", block.page, block.line, None,
             "write `data: NAME`, `mark:` and `encoding:`, or `python: MODULE`",
-        ))
+        )
     if not isinstance(value, dict):
-        raise ChartProblem(Problem(
+        raise ChartError(
             f"a chart block must be a YAML mapping of keys, not a {kind_of(value)}",
             block.page, block.line + 1, None,
-        ))
+        )
     lines: dict[Path_, int] = {}
     _collect_lines(node, (), lines)
     return value, Places(lines, block.line)
@@ -117,40 +109,37 @@ def page_fields(block: ChartBlock, raw: Mapping[str, Any], places: Places) -> di
     warnings: list[Problem] = []
     description = raw.get("description")
     if description is not None and not isinstance(description, str):
-        raise ChartProblem(Problem(
+        raise ChartError(
             "`description` must be text (the chart's alt text)", block.page,
             places.line(("description",)), None,
-        ))
+        )
     if not (description or "").strip():
         warnings.append(Problem(
             "the chart has no description (alt text for readers who cannot see it)",
             block.page, block.line, None,
-            "add `description:` saying what the chart shows, e.g. its trend and extremes",
-            severity="warning",
+            "add `description:` saying what the chart shows, e.g. its trend and extremes"
         ))
     kind = raw.get("kind")
     if kind is None:
         warnings.append(Problem(
             "the chart has no `kind:` (reported, estimate, claim or mixed)",
-            block.page, block.line, None, "say what its numbers are: " + ", ".join(KINDS),
-            severity="warning",
+            block.page, block.line, None, "say what its numbers are: " + ", ".join(KINDS)
         ))
     elif kind not in KINDS:
-        raise ChartProblem(Problem(
+        raise ChartError(
             f"`kind` is {kind!r}; use one of {', '.join(KINDS)}", block.page,
             places.line(("kind",)), None, did_you_mean(str(kind), KINDS),
-        ))
+        )
     caption = raw.get("caption", "")
     if not isinstance(caption, str):
-        raise ChartProblem(Problem("`caption` must be text", block.page,
-                                   places.line(("caption",)), None))
+        raise ChartError("`caption` must be text", block.page, places.line(("caption",)), None)
     figure_id = raw.get("id")
     if figure_id is not None and not (isinstance(figure_id, str)
                                       and re.fullmatch(r"[A-Za-z][A-Za-z0-9_-]*", figure_id)):
-        raise ChartProblem(Problem(
+        raise ChartError(
             f"`id` {figure_id!r} is not a usable HTML id", block.page, places.line(("id",)),
             None, "start with a letter; use letters, digits, '-' and '_'",
-        ))
+        )
     return {
         "description": (description or "").strip(), "kind": kind,
         "caption": caption.strip(), "source": _source_text(raw, block, places),
@@ -164,8 +153,8 @@ def _source_text(raw: Mapping[str, Any], block: ChartBlock, places: Places) -> s
         return None
     if isinstance(source, str | int | float):
         return str(source).strip()
-    raise ChartProblem(Problem(
+    raise ChartError(
         "`source` must be text (it replaces the sources read from the data)", block.page,
         places.line(("source",)), None,
-    ))
+    )
 

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sitegen.cache.store import code_fingerprint
+from sitegen.cache.store import atomic_write, code_fingerprint
 from sitegen.charts.blocks import ChartBlock
 
 CHARTS_VERSION = "2"
@@ -45,15 +43,7 @@ class ChartCache:
 
     def write(self, name: str, content: bytes) -> None:
         """Store bytes atomically (a concurrent build sees the old entry or the new one)."""
-        path = self._path(name)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-            with os.fdopen(handle, "wb") as out:
-                out.write(content)
-            os.replace(temporary, path)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        atomic_write(self._path(name), content)
 
     def has(self, name: str) -> bool:
         return self._path(name).is_file()

@@ -12,11 +12,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sitegen.charts.blocks import ChartBlock, ChartProblem, Places
+from sitegen.charts.blocks import ChartBlock, Places
 from sitegen.charts.schema import Path_, did_you_mean
 from sitegen.charts.tables import datum_fields
 from sitegen.inputs.data import Dataset
-from sitegen.errors import Problem
+from sitegen.errors import ChartError, Problem
 
 FIELD_TYPES = {"number": "quantitative", "date": "temporal", "string": "nominal",
                "boolean": "nominal"}
@@ -107,12 +107,12 @@ class FieldChecker:
         columns = ", ".join(scope.dataset.columns)
         derived = sorted(scope.fields - set(scope.dataset.columns))
         extra = f"; computed by the transforms: {', '.join(derived)}" if derived else ""
-        raise ChartProblem(Problem(
+        raise ChartError(
             f"field '{name}' is not in the dataset '{scope.dataset.name}' "
             f"(columns: {columns}{extra})",
             self.block.page, self.places.line(path), None,
             did_you_mean(name, scope.fields) or f"check {scope.dataset.path}",
-        ))
+        )
 
     def transform(self, transform: dict[str, Any], path: Path_, scope: _Scope) -> None:
         """Check the fields a transform reads, then add the ones it makes."""

@@ -15,11 +15,11 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from sitegen.charts.blocks import PYTHON_KEYS, ChartBlock, ChartProblem, Places, page_fields
+from sitegen.charts.blocks import PYTHON_KEYS, ChartBlock, Places, page_fields
 from sitegen.charts.schema import SchemaChecker, did_you_mean, kind_of, schema_hint
 from sitegen.charts.specs import ChartSpec, local_date, title_text
 from sitegen.inputs.data import Dataset
-from sitegen.errors import Problem
+from sitegen.errors import ChartError, Problem
 
 
 class DataAccess(Mapping[str, Dataset]):
@@ -59,51 +59,51 @@ def build_python_chart(
     page = page_fields(block, raw, places)
     extra = sorted(set(raw) - PYTHON_KEYS)
     if extra:
-        raise ChartProblem(Problem(
+        raise ChartError(
             f"a `python:` chart block takes no `{extra[0]}` key", block.page,
             places.line((extra[0],)), None,
             "put the chart's spec in the module; the block keeps python, description, "
             "caption, source, kind and id",
-        ))
+        )
     name = raw["python"]
     if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise ChartProblem(Problem(
+        raise ChartError(
             f"`python` must name a module in content/charts/, not {name!r}", block.page,
             places.line(("python",)), None,
-        ))
+        )
     path = charts_dir / f"{name}.py"
     relative = module_path(name, charts_dir, root)
     used_by = f"{block.page}:{block.line}"
     if not path.is_file():
         known = sorted(p.stem for p in charts_dir.glob("*.py")) if charts_dir.is_dir() else []
-        raise ChartProblem(Problem(
+        raise ChartError(
             f"no chart module {relative} (modules: {', '.join(known) or 'none'})",
             block.page, places.line(("python",)), None,
             did_you_mean(name, known) or f"create {relative} defining chart(data)",
-        ))
+        )
     source = path.read_text(encoding="utf-8")
     access = DataAccess(datasets)
     chart, def_line = _run_module(source, relative, name, access, used_by)
     if not isinstance(chart, alt.TopLevelMixin):
-        raise ChartProblem(Problem(
+        raise ChartError(
             f"chart(data) returned {kind_of(chart)}, not an Altair chart (used by {used_by})",
             relative, def_line, None, "return an alt.Chart (or a layered/concatenated one)",
-        ))
+        )
     try:
         spec = _json_ready(chart.to_dict(validate=False))
         found = checker.problem(spec)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a located problem
         line = _module_line(exc, relative) or def_line
-        raise ChartProblem(Problem(
+        raise ChartError(
             f"Altair cannot build the chart: {_exception_text(exc)} (used by {used_by})",
             relative, line, None,
-        )) from None
+        ) from None
     if found is not None:
         message, where = found
-        raise ChartProblem(Problem(
+        raise ChartError(
             f"Vega-Lite rejects the chart: {message} (used by {used_by})",
             relative, def_line, None, schema_hint(where),
-        ))
+        )
     title_spec = spec.pop("title", None)
     title, subtitle = title_text(title_spec)
     description = page["description"] or str(spec.get("description") or "")
@@ -127,10 +127,10 @@ def _run_module(source: str, relative: str, name: str, access: DataAccess,
     try:
         code = compile(source, relative, "exec")
     except SyntaxError as exc:
-        raise ChartProblem(Problem(
+        raise ChartError(
             f"the chart module has a syntax error: {exc.msg} (used by {used_by})",
             relative, exc.lineno, exc.offset,
-        )) from None
+        ) from None
     namespace: dict[str, Any] = {"__name__": f"sitegen_chart_{name}", "__file__": relative}
     try:
         exec(code, namespace)  # noqa: S102 - chart modules are the site's own code
@@ -138,10 +138,10 @@ def _run_module(source: str, relative: str, name: str, access: DataAccess,
         raise _module_error(exc, relative, 1, used_by, "importing the chart module") from None
     function = namespace.get("chart")
     if not callable(function):
-        raise ChartProblem(Problem(
+        raise ChartError(
             f"the chart module defines no chart(data) function (used by {used_by})",
             relative, 1, None, "add: def chart(data): return alt.Chart(...)",
-        ))
+        )
     def_line = getattr(getattr(function, "__code__", None), "co_firstlineno", 1)
     try:
         return function(access), def_line
@@ -150,11 +150,11 @@ def _run_module(source: str, relative: str, name: str, access: DataAccess,
 
 
 def _module_error(exc: BaseException, relative: str, fallback: int, used_by: str,
-                  what: str) -> ChartProblem:
+                  what: str) -> ChartError:
     line = _module_line(exc, relative) or fallback
-    return ChartProblem(Problem(
+    return ChartError(
         f"{what} raised {_exception_text(exc)} (used by {used_by})", relative, line, None,
-    ))
+    )
 
 
 def _module_line(exc: BaseException, relative: str) -> int | None:

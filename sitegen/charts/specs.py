@@ -16,13 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sitegen.charts.blocks import PAGE_KEYS, ChartBlock, ChartProblem, Places, page_fields
+from sitegen.charts.blocks import PAGE_KEYS, ChartBlock, Places, page_fields
 from sitegen.charts.fields import FieldChecker
 from sitegen.charts.schema import Path_, SchemaChecker, did_you_mean, schema_hint
 from sitegen.charts.tables import Used, used_rows
 from sitegen.inputs.data import Dataset
-from sitegen.errors import Problem
-from sitegen.build.static import content_hashed
+from sitegen.errors import ChartError, Problem
+from sitegen.output.names import content_hashed
 
 ROOT_TOKEN = "@@sitegen-root@@/"
 """Stands for the page's root prefix in an interactive spec until the page is known."""
@@ -71,14 +71,14 @@ def build_yaml_chart(
     block: ChartBlock, raw: dict[str, Any], places: Places,
     datasets: Mapping[str, Dataset], root: Path, data_dir: Path, checker: SchemaChecker,
 ) -> ChartSpec:
-    """A YAML chart block -> a checked ChartSpec (ChartProblem at the offending key)."""
+    """A YAML chart block -> a checked ChartSpec (ChartError at the offending key)."""
     page = page_fields(block, raw, places)
     spec = {key: _plain(value) for key, value in raw.items() if key not in PAGE_KEYS}
     if not spec:
-        raise ChartProblem(Problem(
+        raise ChartError(
             "the chart block has no Vega-Lite spec", block.page, block.line, None,
             "add `data:`, `mark:` and `encoding:` (or `python: MODULE`)",
-        ))
+        )
     refs: dict[str, Dataset] = {}
     data_files: dict[str, DataFile] = {}
     spec = _resolve_data(spec, (), block, places, datasets, refs, data_files, root, data_dir)
@@ -155,7 +155,7 @@ def _dataset(name: str, path: Path_, block: ChartBlock, places: Places,
         message = f"no dataset named '{name}' (datasets: {known})"
         hint = did_you_mean(name, datasets) or \
             f"add content/data/{name}.csv (or .json, .yaml, .toml), or fix the name"
-    raise ChartProblem(Problem(message, block.page, places.line(path), None, hint))
+    raise ChartError(message, block.page, places.line(path), None, hint)
 
 
 def _shown(path: Path, root: Path) -> str:
@@ -173,20 +173,20 @@ def _data_url(value: dict[str, Any], path: Path_, block: ChartBlock, places: Pla
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:|^//", url):
         if url.startswith("data:"):
             return value
-        raise ChartProblem(Problem(
+        raise ChartError(
             f"the data URL {url!r} points to another host; a page fetches nothing from "
             "another host", block.page, line, None,
             "save the file under content/data/ and name it: `data: NAME`",
-        ))
+        )
     relative = url.split("?")[0].split("#")[0].lstrip("/")
     candidates = [root / relative, root / "content" / relative, root / "static" / relative]
     found = next((p for p in candidates if p.is_file() and _inside(p, root)), None)
     if found is None:
-        raise ChartProblem(Problem(
+        raise ChartError(
             f"the data URL {url!r} names no file of the site", block.page, line, None,
             "give a path from the site root (content/data/x.csv) or name a dataset: "
             "`data: NAME`",
-        ))
+        )
     content = found.read_bytes()
     site_path = content_hashed(f"charts/files/{found.name}", content)
     files[site_path] = DataFile(found.relative_to(root).as_posix(), site_path, content)
@@ -225,8 +225,8 @@ def _validate(spec: dict[str, Any], block: ChartBlock, places: Places,
     found = checker.problem(spec)
     if found is not None:
         message, where = found
-        raise ChartProblem(Problem(message, block.page, places.line(where), None,
-                                   schema_hint(where)))
+        raise ChartError(message, block.page, places.line(where), None,
+                                   schema_hint(where))
 
 
 def with_altair_defaults(spec: dict[str, Any]) -> dict[str, Any]:

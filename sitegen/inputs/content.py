@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sitegen.inputs.data import decode_utf8
-from sitegen.errors import Problem, SitegenError
+from sitegen.config import SitePaths
+from sitegen.errors import InputError, Problem
+from sitegen.inputs.files import decode_utf8
 
 PAGE_SUFFIX = ".md"
-RESERVED_DIRS = ("data", "charts")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)?^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 _KNOWN_KEYS = ("title", "description", "date", "draft", "template", "weight", "social_chart")
 
@@ -52,16 +52,18 @@ class ContentFiles:
     assets: tuple[Path, ...]
 
 
-def discover(content_dir: Path) -> ContentFiles:
-    """Every page and publishable file under content_dir (data and chart folders excluded)."""
+def discover(paths: SitePaths) -> ContentFiles:
+    """Every page and publishable file under content/ (the data and chart folders excluded)."""
+    content_dir = paths.content
     if not content_dir.is_dir():
         return ContentFiles((), ())
+    reserved = {paths.data.name, paths.charts.name}  # folders of content/ itself
     found: list[tuple[tuple[str, ...], str]] = []
     for folder, folders, names in os.walk(content_dir):
         relative_folder = os.path.relpath(folder, content_dir)
         parts = () if relative_folder == "." else tuple(relative_folder.split(os.sep))
         folders[:] = [name for name in folders if not _hidden_name(name)
-                      and not (not parts and name in RESERVED_DIRS)]
+                      and not (not parts and name in reserved)]
         found.extend(((*parts, name), os.path.join(folder, name))
                      for name in names if not _hidden_name(name))
     pages: list[Path] = []
@@ -87,16 +89,31 @@ def page_url(content_relative: str) -> tuple[str, str]:
     return url, url + "index.html"
 
 
-def read_page(path: Path, root: Path, raw: bytes | None = None) -> SourcePage:
+def content_path(source: str) -> str:
+    """A source's path inside content/ (`content/a/b.md` -> `a/b.md`)."""
+    return source.split("/", 1)[1] if source.startswith("content/") else source
+
+
+def root_prefix(page_url: str) -> str:
+    """The `../` chain from a page to the site root ("" for pages at the root)."""
+    return "../" * page_url.count("/")
+
+
+def relative_url(from_url: str, target: str) -> str:
+    """URL of a site path as seen from a page at from_url (both without a leading slash)."""
+    return (root_prefix(from_url) + target) or "./"
+
+
+def read_page(path: Path, paths: SitePaths, raw: bytes | None = None) -> SourcePage:
     """Read one page: front matter checked and typed, body and its first line kept.
 
     raw, when given, is the file's bytes, already read by the caller.
     """
-    source = path.relative_to(root).as_posix()
+    source = paths.relative(path)
     raw = path.read_bytes() if raw is None else raw
     text = decode_utf8(raw, source)
     front, body, body_line = split_front_matter(text, source)
-    content_relative = path.relative_to(root / "content").as_posix()
+    content_relative = path.relative_to(paths.content).as_posix()
     url, output_path = page_url(content_relative)
     meta = _check_front_matter(front, text, source)
     return SourcePage(
@@ -128,7 +145,7 @@ def split_front_matter(text: str, source: str) -> tuple[dict[str, Any], str, int
         front = yaml.load(match.group(1), Loader=loader) or {}
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        raise SitegenError(
+        raise InputError(
             f"invalid YAML front matter: {exc.problem or exc.context}",
             source,
             mark.line + 2 if mark else 1,
@@ -136,7 +153,7 @@ def split_front_matter(text: str, source: str) -> tuple[dict[str, Any], str, int
             "front matter is YAML between two '---' lines; quote values that contain ': '",
         ) from None
     if not isinstance(front, dict):
-        raise SitegenError(
+        raise InputError(
             "front matter must be a YAML mapping (key: value lines)", source, 2, 1,
         )
     body_line = text.count("\n", 0, match.end()) + 1
@@ -173,7 +190,7 @@ def _check_front_matter(front: dict[str, Any], text: str, source: str) -> dict[s
                              or not isinstance(meta["weight"], int | float)):
         fail("weight", "'weight' must be a number (lower comes first in navigation)")
     if problems:
-        raise SitegenError(problems=problems)
+        raise InputError(problems=problems)
     return meta
 
 

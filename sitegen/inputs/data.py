@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sitegen.errors import Problem, SitegenError, toml_syntax_error
+from sitegen.config import SitePaths
+from sitegen.errors import InputError, ProblemCollector, toml_syntax_error
+from sitegen.inputs.files import decode_utf8
 
 DATA_SUFFIXES = (".csv", ".json", ".yaml", ".yml", ".toml")
 Value = int | float | str | bool | dt.date | None
@@ -77,32 +79,34 @@ class Dataset:
         ]
 
 
-def load_datasets(data_dir: Path, root: Path) -> tuple[dict[str, Dataset], list[Problem]]:
-    """Every data file under data_dir, keyed by stem; problems are returned, not raised."""
+def data_files(paths: SitePaths) -> list[Path]:
+    """Every data file of the site, in a stable order."""
+    if not paths.data.is_dir():
+        return []
+    return sorted(p for p in paths.data.rglob("*") if p.suffix.lower() in DATA_SUFFIXES)
+
+
+def load_datasets(paths: SitePaths, problems: ProblemCollector) -> dict[str, Dataset]:
+    """Every data file under content/data/, keyed by stem; a file that fails is left out
+    and its problem recorded."""
     datasets: dict[str, Dataset] = {}
-    problems: list[Problem] = []
-    if not data_dir.is_dir():
-        return datasets, problems
-    for path in sorted(p for p in data_dir.rglob("*") if p.suffix.lower() in DATA_SUFFIXES):
-        relative = path.relative_to(root).as_posix()
-        try:
+    for path in data_files(paths):
+        relative = paths.relative(path)
+        with problems.gather():
             dataset = load_dataset(path, relative)
-        except SitegenError as error:
-            problems.extend(error.problems)
-            continue
-        if dataset.name in datasets:
-            problems.append(Problem(
-                f"two data files define the dataset '{dataset.name}': "
-                f"{datasets[dataset.name].path} and {relative}",
-                relative, 1, None, "rename one of them: a dataset is named by its file stem",
-            ))
-            continue
-        datasets[dataset.name] = dataset
-    return datasets, problems
+            if dataset.name in datasets:
+                raise InputError(
+                    f"two data files define the dataset '{dataset.name}': "
+                    f"{datasets[dataset.name].path} and {relative}",
+                    relative, 1, None,
+                    "rename one of them: a dataset is named by its file stem",
+                )
+            datasets[dataset.name] = dataset
+    return datasets
 
 
 def load_dataset(path: Path, relative: str) -> Dataset:
-    """Read one data file into a Dataset, raising SitegenError at the offending line."""
+    """Read one data file into a Dataset, raising InputError at the offending line."""
     raw = path.read_bytes()
     text = decode_utf8(raw, relative)
     suffix = path.suffix.lower()
@@ -115,7 +119,7 @@ def load_dataset(path: Path, relative: str) -> Dataset:
             columns, records = _read_toml(text)
         else:
             columns, records = _read_yaml(text)
-    except SitegenError as error:
+    except InputError as error:
         raise error.placed(relative) from None
     typed_rows, types = _type_columns(columns, records)
     by_id: dict[str, Row] = {}
@@ -126,7 +130,7 @@ def load_dataset(path: Path, relative: str) -> Dataset:
                 continue
             key = str(key)
             if key in by_id:
-                raise SitegenError(
+                raise InputError(
                     f"duplicate id '{key}' (first used on line {by_id[key].line})",
                     relative, row.line, 1, "every row's id must be unique in its file",
                 )
@@ -140,20 +144,6 @@ def load_dataset(path: Path, relative: str) -> Dataset:
         digest=hashlib.sha256(raw).hexdigest(),
         _by_id=by_id,
     )
-
-
-def decode_utf8(raw: bytes, relative: str) -> str:
-    """Text of a file, or an error at the line and column of the first bad byte."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        column = exc.start - (before.rfind(b"\n") + 1) + 1
-        raise SitegenError(
-            f"invalid UTF-8 (byte 0x{raw[exc.start]:02x})", relative, line, column,
-            "save the file as UTF-8",
-        ) from None
 
 
 Records = list[tuple[int, dict[str, Any]]]
@@ -174,19 +164,19 @@ def _read_csv(text: str) -> tuple[list[str], Records]:
                 _check_header(header, line)
                 continue
             if len(fields_) != len(header):
-                raise SitegenError(
+                raise InputError(
                     f"row has {len(fields_)} fields but the header has {len(header)}",
                     None, line, 1,
                     "quote fields that contain commas, and give every row one field per column",
                 )
             records.append((line, dict(zip(header, fields_))))
     except csv.Error as exc:
-        raise SitegenError(
+        raise InputError(
             f"cannot parse CSV: {exc}", None, reader.line_num, None,
             "check the quotes on this line",
         ) from None
     if header is None:
-        raise SitegenError("the CSV file is empty: it needs a header row", None, 1, 1)
+        raise InputError("the CSV file is empty: it needs a header row", None, 1, 1)
     return header, records
 
 
@@ -194,9 +184,9 @@ def _check_header(header: list[str], line: int) -> None:
     seen: set[str] = set()
     for index, name in enumerate(header, start=1):
         if not name:
-            raise SitegenError(f"column {index} has no name", None, line, None)
+            raise InputError(f"column {index} has no name", None, line, None)
         if name in seen:
-            raise SitegenError(f"column '{name}' appears twice", None, line, None)
+            raise InputError(f"column '{name}' appears twice", None, line, None)
         seen.add(name)
 
 
@@ -205,7 +195,7 @@ def _read_json(text: str) -> tuple[list[str], Records]:
     try:
         whole = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SitegenError(f"invalid JSON: {exc.msg}", None, exc.lineno, exc.colno) from None
+        raise InputError(f"invalid JSON: {exc.msg}", None, exc.lineno, exc.colno) from None
     start = _json_array_start(text, whole)
     records: Records = []
     index = start + 1
@@ -216,7 +206,7 @@ def _read_json(text: str) -> tuple[list[str], Records]:
         value, end = decoder.raw_decode(text, index)
         line = text.count("\n", 0, index) + 1
         if not isinstance(value, dict):
-            raise SitegenError("each row must be a JSON object", None, line, None)
+            raise InputError("each row must be a JSON object", None, line, None)
         records.append((line, value))
         index = end
     return _columns_of(records), records
@@ -229,7 +219,7 @@ def _json_array_start(text: str, whole: Any) -> int:
         match = re.search(r'"rows"\s*:\s*\[', text)
         if match:
             return match.end() - 1
-    raise SitegenError(
+    raise InputError(
         "a JSON data file must be a list of objects (or an object with a 'rows' list)", None, 1, 1,
     )
 
@@ -249,7 +239,7 @@ def _read_yaml(text: str) -> tuple[list[str], Records]:
         whole = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
-        raise SitegenError(
+        raise InputError(
             f"invalid YAML: {exc.problem}", None,
             mark.line + 1 if mark else None, mark.column + 1 if mark else None,
         ) from None
@@ -260,7 +250,7 @@ def _read_yaml(text: str) -> tuple[list[str], Records]:
         items_node = next(v for k, v in node.value if k.value == "rows")
         whole = whole["rows"]
     if not isinstance(whole, list):
-        raise SitegenError(
+        raise InputError(
             "a YAML data file must be a list of mappings (or a mapping with a 'rows' list)",
             None, 1, 1,
         )
@@ -268,7 +258,7 @@ def _read_yaml(text: str) -> tuple[list[str], Records]:
     for item_node, value in zip(items_node.value, whole):
         line = item_node.start_mark.line + 1
         if not isinstance(value, dict):
-            raise SitegenError("each row must be a mapping", None, line, None)
+            raise InputError("each row must be a mapping", None, line, None)
         records.append((line, {str(k): v for k, v in value.items()}))
     return _columns_of(records), records
 
@@ -281,7 +271,7 @@ def _read_toml(text: str) -> tuple[list[str], Records]:
     tables = [(k, v) for k, v in whole.items()
               if isinstance(v, list) and all(isinstance(x, dict) for x in v)]
     if len(tables) != 1:
-        raise SitegenError(
+        raise InputError(
             "a TOML data file must hold one array of tables, such as [[rows]]", None, 1, 1,
         )
     key, rows = tables[0]

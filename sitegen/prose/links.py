@@ -12,7 +12,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from sitegen.errors import SitegenError
+from sitegen.errors import ProseError
 
 @dataclass(frozen=True)
 class LinkTarget:
@@ -61,12 +61,12 @@ def resolve_link(
     if not path_part:
         own = targets.get(here)
         if fragment and own is not None and fragment not in own.anchors:
-            raise SitegenError(f"link to a missing heading '#{fragment}' on this page",
+            raise ProseError(f"link to a missing heading '#{fragment}' on this page",
                                hint=_heading_hint(own))
         return href, None
     target = _normalise(posixpath.join(posixpath.dirname(here), unquote(path_part)))
     if target is None:
-        raise SitegenError(f"link '{href}' points outside content/")
+        raise ProseError(f"link '{href}' points outside content/")
     candidates = [target]
     if path_part.endswith("/") or not posixpath.splitext(target)[1]:
         stem = target.rstrip("/")
@@ -75,14 +75,14 @@ def resolve_link(
         linked = targets.get(candidate)
         if linked is not None:
             if fragment and fragment not in linked.anchors:
-                raise SitegenError(f"link to a missing heading '#{fragment}' in {linked.source}",
+                raise ProseError(f"link to a missing heading '#{fragment}' in {linked.source}",
                                    hint=_heading_hint(linked))
             return ((prefix + linked.url) or "./") + suffix, linked.source
         if candidate in broken:
             return "", None
         if candidate in assets:
             return prefix + candidate + suffix, None
-    raise SitegenError(
+    raise ProseError(
         f"link to a missing page or file '{path_part}'",
         hint="link to a page by its source file, relative to this one (for example ../costs.md)",
     )

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from sitegen.inputs.content import SourcePage, title_from_name
+from sitegen.inputs.content import SourcePage, content_path, root_prefix, title_from_name
 from sitegen.inputs.data import Dataset
-from sitegen.errors import Problem, SitegenError
+from sitegen.errors import Problem, ProseError
 from sitegen.prose.links import LinkTarget, resolve_link
 from sitegen.prose.markdown import PLACEHOLDER, ParsedMarkdown, Reference
-from sitegen.build.templates import DEFAULT_TEMPLATE, HOME_TEMPLATE, Page, root_prefix
+from sitegen.prose.page import DEFAULT_TEMPLATE, HOME_TEMPLATE, Page
 from sitegen.prose.values import resolve_expression
 
 
@@ -28,11 +28,6 @@ class SiteIndex:
     broken: Collection[str]
 
 
-def content_path(source: str) -> str:
-    """A source's path inside content/ (`content/a/b.md` -> `a/b.md`)."""
-    return source.split("/", 1)[1] if source.startswith("content/") else source
-
-
 def resolve_page(
     source: SourcePage,
     parsed: ParsedMarkdown,
@@ -40,7 +35,7 @@ def resolve_page(
     figures: Sequence[str],
     chart_inputs: Sequence[frozenset[str] | None],
 ) -> tuple[Page, frozenset[str]]:
-    """The finished page and every input it read; SitegenError with all of its problems.
+    """The finished page and every input it read; ProseError with all of its problems.
 
     figures holds each chart's HTML ("" for a chart that failed: its error is reported
     elsewhere) and chart_inputs the files each chart read (None for a failed one).
@@ -51,7 +46,7 @@ def resolve_page(
     prefix = root_prefix(source.url)
     here = content_path(source.source)
 
-    def place(error: SitegenError, ref: Reference) -> None:
+    def place(error: ProseError, ref: Reference) -> None:
         errors.extend(replace(p, path=source.source, line=ref.line + offset, column=ref.column)
                       for p in error.problems)
 
@@ -61,7 +56,7 @@ def resolve_page(
         try:
             values.append(_escape(resolve_expression(ref.text, site.datasets)))
             read.add(site.datasets[name].path)
-        except SitegenError as error:
+        except ProseError as error:
             if f"data:{name}" not in site.broken:  # a broken data file reports itself
                 place(error, ref)
             values.append("")
@@ -70,7 +65,7 @@ def resolve_page(
         try:
             url, depends_on = resolve_link(ref.text, here, prefix, site.targets, site.assets,
                                            site.broken)
-        except SitegenError as error:
+        except ProseError as error:
             place(error, ref)
             url, depends_on = "", None
         links.append(_escape(url))
@@ -80,7 +75,7 @@ def resolve_page(
         if inputs is not None:
             read.update(inputs)
     if errors:
-        raise SitegenError(problems=errors)
+        raise ProseError(problems=errors)
     lookup = {"E": values, "L": links, "C": figures}
     content = PLACEHOLDER.sub(lambda m: lookup[m.group(1)][int(m.group(2))], parsed.html)
     social_index = int(source.extra.get("social_chart", 1)) - 1

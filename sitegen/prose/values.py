@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 
 from sitegen.inputs.data import Dataset, Value
-from sitegen.errors import SitegenError
+from sitegen.errors import ProseError
 
 _EXPRESSION = re.compile(
     r"^(?P<dataset>[\w-]+)\.(?P<row>[\w-]+)\.(?P<column>[\w-]+)"
@@ -22,10 +22,10 @@ _EXPRESSION = re.compile(
 
 
 def resolve_expression(text: str, datasets: Mapping[str, Dataset]) -> str:
-    """The formatted value an expression names; SitegenError (without a place) if it can't."""
+    """The formatted value an expression names; ProseError (without a place) if it can't."""
     match = _EXPRESSION.match(text)
     if not match:
-        raise SitegenError(
+        raise ProseError(
             f"cannot read '{{{{ {text} }}}}'",
             hint="write {{ dataset.row-id.column }} or {{ dataset.row-id.column | format }}; "
             r"in a table, escape the bar as \|; write \{{ for literal braces",
@@ -34,30 +34,30 @@ def resolve_expression(text: str, datasets: Mapping[str, Dataset]) -> str:
     dataset = datasets.get(name)
     if dataset is None:
         known = ", ".join(sorted(datasets)) or "none"
-        raise SitegenError(
+        raise ProseError(
             f"unknown dataset '{name}'",
             hint=f"datasets are the files in content/data/ by stem; known: {known}",
         )
     if "id" not in dataset.columns:
-        raise SitegenError(
+        raise ProseError(
             f"dataset '{name}' ({dataset.path}) has no 'id' column to name its rows by",
             hint="add an 'id' column with a short unique name for each row",
         )
     try:
         row = dataset.row(row_id)
     except KeyError:
-        raise SitegenError(
+        raise ProseError(
             f"dataset '{name}' has no row with id '{row_id}'",
             hint=f"ids in {dataset.path}: {_sample(r.values.get('id') for r in dataset.rows)}",
         ) from None
     if column not in dataset.columns:
-        raise SitegenError(
+        raise ProseError(
             f"dataset '{name}' has no column '{column}'",
             hint=f"columns: {', '.join(dataset.columns)}",
         )
     value = row.values[column]
     if value is None:
-        raise SitegenError(
+        raise ProseError(
             f"'{name}.{row_id}.{column}' is empty ({dataset.path} line {row.line})",
             hint="fill in the value in the data file, or refer to another column",
         )
@@ -77,7 +77,7 @@ def resolve_in_text(text: str, datasets: Mapping[str, Dataset]) -> str:
     def value(match: re.Match[str]) -> str:
         try:
             return resolve_expression(match.group(1).strip(), datasets)
-        except SitegenError as error:
+        except ProseError as error:
             before = text[: match.start()]
             line = 1 + before.count("\n")
             column = match.start() - (before.rfind("\n") + 1) + 1
@@ -86,7 +86,7 @@ def resolve_in_text(text: str, datasets: Mapping[str, Dataset]) -> str:
 
     resolved = _TEXT_EXPRESSION.sub(value, text)
     if problems:
-        raise SitegenError(problems=problems)
+        raise ProseError(problems=problems)
     return resolved
 
 
@@ -100,7 +100,7 @@ def format_value(value: Value, name: str, argument: str | None) -> str:
     """Format one value by a named format (see the module docstring)."""
     formatter = _FORMATS.get(name)
     if formatter is None:
-        raise SitegenError(
+        raise ProseError(
             f"unknown format '{name}'",
             hint=f"formats: {', '.join(sorted(f for f in _FORMATS if f))}",
         )
@@ -109,7 +109,7 @@ def format_value(value: Value, name: str, argument: str | None) -> str:
 
 def _number_of(value: Value, name: str) -> float | int:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise SitegenError(f"format '{name}' needs a number, but the value is {value!r}")
+        raise ProseError(f"format '{name}' needs a number, but the value is {value!r}")
     return value
 
 
@@ -117,7 +117,7 @@ def _decimals(argument: str | None) -> int | None:
     if argument is None:
         return None
     if not argument.strip().isdigit():
-        raise SitegenError(f"'{argument}' is not a number of decimals", hint="for example number:1")
+        raise ProseError(f"'{argument}' is not a number of decimals", hint="for example number:1")
     return int(argument)
 
 
@@ -179,7 +179,7 @@ def _percent(value: Value, argument: str | None) -> str:
 
 def _date(value: Value, argument: str | None) -> str:
     if not isinstance(value, dt.date):
-        raise SitegenError(f"format 'date' needs a date, but the value is {value!r}")
+        raise ProseError(f"format 'date' needs a date, but the value is {value!r}")
     if argument:
         return value.strftime(argument)
     return f"{value.day} {value.strftime('%B %Y')}"

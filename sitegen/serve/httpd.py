@@ -20,7 +20,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from sitegen.serve.live import HASHED_NAME, LiveSite
+from sitegen.output import HASHED_NAME
+from sitegen.serve.live import LiveSite
 
 PREFIX = "/__sitegen/"
 EVENTS_PATH = PREFIX + "events"

@@ -21,15 +21,12 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from sitegen.build.delta import OutputDelta
 from sitegen.errors import Problem, SitegenError
-from sitegen.output import MemoryWriter
+from sitegen.output import MemoryWriter, OutputDelta, unhashed
 from sitegen.serve.watch import Changes
 
 REQUEST_WAIT = 60.0
 
-# a content-hashed asset name (site.0123456789.css); also what `httpd` caches for a year
-HASHED_NAME = re.compile(r"^(?P<stem>.+)\.[0-9a-f]{10}(?P<suffix>\.(?:css|js))$")
 _FIGURE = re.compile(rb'<figure\b[^>]*\bclass="[^"]*\bchart\b[^"]*"[^>]*>.*?</figure>', re.S)
 
 
@@ -100,11 +97,6 @@ def compare_builds(old: Mapping[str, bytes], new: Mapping[str, bytes],
 
 def _hashed_renames(removed: list[str], added: list[str]) -> dict[str, str]:
     """Old -> new site path of content-hashed files whose hash changed (css/site.<h>.css)."""
-    def unhashed(path: str) -> str | None:
-        name = PurePosixPath(path)
-        match = HASHED_NAME.match(name.name)
-        return str(name.with_name(match["stem"] + match["suffix"])) if match else None
-
     fresh: dict[str, str] = {}
     for path in added:
         key = unhashed(path)
@@ -165,7 +157,7 @@ class LiveSite:
     def __init__(self, changes: Changes) -> None:
         self.changes = changes
         self.id = uuid.uuid4().hex[:12]
-        self.writer = MemoryWriter({})
+        self.writer = MemoryWriter()
         self.number = 0             # builds published so far (good or failed)
         self.covered = -1           # changes.seen value the latest published build covers
         self.good = False           # whether any build has succeeded yet
@@ -211,7 +203,7 @@ class LiveSite:
                 only = (changes.paths if changes is not None
                         and changes.base is self._published else None)
                 pages, css, charts, assets = compare_builds(old, files, only)
-                self.writer.write(files)
+                self.writer.commit(files)
                 self._published = files
                 for path in list(pages) + list(assets) + list(css) + list(css.values()):
                     self.changed_at[path] = self.number

@@ -17,7 +17,6 @@ from memory, the live-reload script, the event stream) in `httpd`.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import signal
 import sys
@@ -25,10 +24,11 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.build import Builder, BuildOptions, BuildResult
-from sitegen.errors import SitegenError
+from sitegen.errors import ServeError, SitegenError
 from sitegen.serve.httpd import LOOPBACK, SiteHTTPServer
 from sitegen.serve.live import BuildNews, LiveSite, error_payload
 from sitegen.serve.watch import Changes, SiteWatcher
@@ -124,7 +124,7 @@ class Server:
                                        verbose=self.verbose)
             except OSError as error:
                 if error.errno not in _ADDRESS_IN_USE:
-                    raise SitegenError(f"cannot listen on {self.host}:{port}: "
+                    raise ServeError(f"cannot listen on {self.host}:{port}: "
                                        f"{error.strerror or error}",
                                        hint="check --host (127.0.0.1 is the safe default)") from None
                 last = error
@@ -132,7 +132,7 @@ class Server:
             if port != self.port:
                 self.log(f"*** port {self.port} is in use; serving on port {port} instead ***")
             return httpd
-        raise SitegenError(
+        raise ServeError(
             f"ports {self.port}-{self.port + self.port_tries} on {self.host} are all in use"
             + (f" ({last.strerror})" if last and last.strerror else ""),
             hint="stop the other server or pick a port with --port",
@@ -188,7 +188,7 @@ class Server:
 
     def _say_success(self, result: BuildResult, news: BuildNews | None, paths: list[str],
                      seconds: float, first: bool) -> None:
-        warnings = tuple(p.format() for p in result.warnings)
+        warnings = tuple(p.format("warning") for p in result.warnings)
         if warnings != self._warned:
             for line in warnings:
                 self.log(line)
@@ -255,24 +255,34 @@ def _print(line: str) -> None:
 
 # ---------------------------------------------------------------------- the command
 
-def serve(args: argparse.Namespace) -> int:
+@dataclass(frozen=True)
+class ServeOptions:
+    """What `sitegen serve` was asked for, besides the build's options."""
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    open_browser: bool = False
+    quiet: bool = False
+    verbose: bool = False
+    debug: bool = False
+
+
+def serve(root: Path, options: BuildOptions, serving: ServeOptions) -> int:
     """`sitegen serve`: run until Ctrl-C (or SIGTERM); returns the exit status."""
-    options = BuildOptions(base_url=args.base_url, drafts=args.drafts,
-                           strict=True if args.strict else None)
-    server = Server(Path(args.root), options, host=args.host, port=args.port,
-                    quiet=args.quiet, verbose=args.verbose, debug=args.debug)
+    server = Server(root, options, host=serving.host, port=serving.port, quiet=serving.quiet,
+                    verbose=serving.verbose, debug=serving.debug)
     stop = threading.Event()
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, lambda *_: stop.set())
     try:
         url = server.start()
-        if args.host not in LOOPBACK:
-            server.log(f"*** listening on {args.host}: other machines can reach this server ***")
+        if serving.host not in LOOPBACK:
+            server.log(f"*** listening on {serving.host}: other machines can reach this server ***")
         server.site.wait_for(lambda site: site.number > 0, timeout=3600)
         server.log(f"serving {url} (watching content/, templates/, static/, sitegen.toml; "
                    "Ctrl-C to stop)")
-        if args.open:
+        if serving.open_browser:
             import webbrowser
 
             threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()
@@ -284,6 +294,6 @@ def serve(args: argparse.Namespace) -> int:
         server.stop()
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-    if not args.quiet:
+    if not serving.quiet:
         print("stopped", file=sys.stderr)
     return 0

@@ -18,9 +18,9 @@ import time
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
 
-WATCHED_DIRS = ("content", "templates", "static")
-CONFIG_FILE = "sitegen.toml"
-IGNORED_PARTS = frozenset({".git", ".hg", ".svn", "__pycache__", ".sitegen-cache",
+from sitegen.config import CACHE_DIR, CONFIG_FILE, WATCHED_DIRS
+
+IGNORED_PARTS = frozenset({".git", ".hg", ".svn", "__pycache__", CACHE_DIR,
                            "node_modules", ".ipynb_checkpoints"})
 IGNORED_SUFFIXES = (".swp", ".swx", ".swo", ".swn", "~", ".pyc", ".pyo", ".crdownload")
 IGNORED_NAMES = frozenset({"4913", ".DS_Store", "Thumbs.db"})

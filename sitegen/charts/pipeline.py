@@ -1,0 +1,193 @@
+"""Every chart of a build: cached ones reused, the rest built, checked and drawn.
+
+A chart's key covers its block and module (charts.cache); a cached chart is reused while the
+datasets and files it read are unchanged. The rest are built here (YAML blocks in specs,
+`python:` blocks in modules) and drawn by vl-convert, in worker processes when there are many
+(charts.render), while the vega bundle for the runtime is made beside them.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sitegen.charts.blocks import ChartBlock, read_block_yaml
+from sitegen.charts.cache import ChartCache, block_key, output_versions
+from sitegen.charts.figures import RenderedChart, file_bytes, from_entry, new_entry, png_spec
+from sitegen.charts.figures import rendered_chart
+from sitegen.charts.modules import build_python_chart
+from sitegen.charts.runtime import bundle_name
+from sitegen.charts.schema import SchemaChecker, key_name
+from sitegen.charts.specs import ChartSpec, build_yaml_chart
+from sitegen.config import SitePaths
+from sitegen.errors import ChartError, Problem, ProblemCollector
+from sitegen.inputs.data import Dataset
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    """A chart built and checked, its SVG (and maybe PNG) on the way."""
+
+    block: ChartBlock
+    key: str
+    chart: ChartSpec
+    spec: dict[str, Any]
+    job: tuple[str, str, str | None]
+    ticket: int | None
+    png_ticket: int | None
+
+
+def render_all(
+    blocks: Iterable[ChartBlock], datasets: Mapping[str, Dataset], paths: SitePaths,
+    cache: ChartCache | None, problems: ProblemCollector,
+) -> dict[tuple[str, int], RenderedChart]:
+    """Every chart block -> a RenderedChart, reusing cached ones; a chart that fails is left
+    out and its problem recorded (its warnings too).
+
+    With a cache, the vega bundle is made into it too (in a worker, while the charts render),
+    so runtime_files(cache) finds it.
+    """
+    versions = output_versions()
+    results: dict[tuple[str, int], RenderedChart] = {}
+    blocks = list(blocks)
+    misses: list[tuple[ChartBlock, str]] = []
+    for block in blocks:
+        key = block_key(block, paths.charts, versions)
+        entry = cache.entry(key) if cache is not None else None
+        hit = from_entry(block, key, entry, datasets, paths.root, cache) if entry else None
+        if hit is None:
+            misses.append((block, key))
+            continue
+        results[(block.page, block.index)] = hit[0]
+        _warn(hit[1], block, problems)
+    want_bundle = bool(blocks) and cache is not None and not cache.has(bundle_name())
+    if misses or want_bundle:
+        _render_misses(misses, datasets, paths, cache, want_bundle, results, problems)
+    _check_unique_ids(results, blocks, problems)
+    return results
+
+
+def _render_misses(misses: Sequence[tuple[ChartBlock, str]], datasets: Mapping[str, Dataset],
+                   paths: SitePaths, cache: ChartCache | None, want_bundle: bool,
+                   results: dict[tuple[str, int], RenderedChart],
+                   problems: ProblemCollector) -> None:
+    """Build the specs of charts not in the cache and render them, then store them.
+
+    With many charts, worker processes start first and render each spec as soon as it is
+    built (with the social-image PNG of each page's first chart), so vl-convert's start-up and
+    the bundle overlap the Altair work here; with few, this process renders them.
+    """
+    from sitegen.charts.render import (
+        POOL_MIN_CHARTS, POOL_WORKERS, RenderPool, javascript_bundle, vegalite_version,
+    )
+
+    many = len(misses) >= POOL_MIN_CHARTS
+    pool = RenderPool(POOL_WORKERS if many else 1) if many or want_bundle else None
+    try:
+        version = vegalite_version()
+        bundle_ticket = pool.submit("bundle", version) if pool and want_bundle else None
+        checker = SchemaChecker()
+        pending: list[_Prepared] = []
+        for block, key in misses:
+            try:
+                chart = _build_chart(block, datasets, paths, checker)
+            except ChartError as error:
+                problems.add(error)
+                continue
+            spec = chart.render_spec()
+            job = (json.dumps(spec), chart.description, version)
+            ticket = pool.submit("svg", job) if pool and many else None
+            png_ticket = (pool.submit("png", (json.dumps(png_spec(chart)), version))
+                          if pool and many and cache is not None and block.index == 0 else None)
+            pending.append(_Prepared(block, key, chart, spec, job, ticket, png_ticket))
+        for prepared in pending:
+            with problems.gather():
+                _finish(prepared, pool, cache, results, problems, version)
+        if pool is not None and bundle_ticket is not None and cache is not None:
+            bundle = pool.result(bundle_ticket, lambda: javascript_bundle(version))
+            cache.write(bundle_name(), bundle.encode())
+    finally:
+        if pool is not None:
+            pool.close()
+
+
+def _build_chart(block: ChartBlock, datasets: Mapping[str, Dataset], paths: SitePaths,
+                 checker: SchemaChecker) -> ChartSpec:
+    """A block's checked spec, from its YAML or from the chart module it names."""
+    raw, places = read_block_yaml(block)
+    if "python" in raw:
+        return build_python_chart(block, raw, places, datasets, paths.root, paths.charts,
+                                  checker)
+    return build_yaml_chart(block, raw, places, datasets, paths.root, paths.data, checker)
+
+
+def _finish(prepared: _Prepared, pool: Any, cache: ChartCache | None,
+            results: dict[tuple[str, int], RenderedChart], problems: ProblemCollector,
+            version: str | None) -> None:
+    """One chart's SVG in hand: a problem if Vega failed, else an entry stored and a result."""
+    from sitegen.charts.render import locate_render_error, render_svg
+
+    block, chart = prepared.block, prepared.chart
+    if prepared.ticket is None:
+        svg, error = render_svg(prepared.job)
+    else:
+        svg, error = pool.result(prepared.ticket, lambda: render_svg(prepared.job))
+    if svg is None:
+        raise _render_error(block, chart, prepared.spec, error or "unknown error",
+                            locate_render_error(prepared.spec, error or "", version))
+    entry = new_entry(block, chart, svg)
+    if cache is not None:
+        cache.store(prepared.key, entry)
+        if prepared.png_ticket is not None:
+            image = pool.result(prepared.png_ticket, lambda: None)
+            if image:
+                cache.write(f"{prepared.key}.png", base64.b64decode(image))
+    results[(block.page, block.index)] = rendered_chart(block, prepared.key, entry,
+                                                        file_bytes(chart), cache)
+    _warn(entry["warnings"], block, problems)
+
+
+def _render_error(block: ChartBlock, chart: ChartSpec, spec: Mapping[str, Any], error: str,
+                  where: tuple[str | int, ...] | None) -> ChartError:
+    """A chart Vega cannot draw, placed at the expression that fails when it can be found."""
+    module = next((p for p in chart.inputs if p.endswith(".py")), None)
+    if module is not None:
+        return ChartError(
+            f"Vega cannot draw the chart: {error} (used by {block.page}:{block.line})", module)
+    line = block.line
+    if where is not None:
+        try:
+            _, places = read_block_yaml(block)
+            line = places.line(where)
+        except ChartError:
+            pass
+    key = key_name(where) if where else ""
+    message = f"Vega cannot draw the chart: {error}"
+    if key:
+        message = f"the expression in `{key}` fails: {error}"
+    return ChartError(message, block.page, line, None,
+                      "expressions use JavaScript syntax: datum.field == 'text' && datum.x > 1")
+
+
+def _check_unique_ids(results: Mapping[tuple[str, int], RenderedChart],
+                      blocks: Sequence[ChartBlock], problems: ProblemCollector) -> None:
+    seen: dict[tuple[str, str], ChartBlock] = {}
+    for block in blocks:
+        chart = results.get((block.page, block.index))
+        if chart is None:
+            continue
+        first = seen.setdefault((block.page, chart.figure_id), block)
+        if first is not block:
+            problems.add(ChartError(
+                f"two charts on this page have the id '{chart.figure_id}' (the first is on "
+                f"line {first.line})", block.page, block.line, None, "give each a unique `id:`",
+            ))
+
+
+def _warn(stored: Iterable[Any], block: ChartBlock, problems: ProblemCollector) -> None:
+    """A chart's stored warnings, placed at its block's current fence."""
+    for message, offset, hint in stored:
+        problems.warn(Problem(message, block.page, block.line + offset, None, hint))
