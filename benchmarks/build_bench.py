@@ -42,10 +42,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-import sitegen_adapter  # noqa: E402  (puts ../shared/bench on sys.path, registers "sitegen")
-from sitegen_adapter import SHARED_BENCH, adapters, benchlib  # noqa: E402
-
 import run_builds  # noqa: E402  (shared: clean(), check_output())
+from sitegen_adapter import SHARED_BENCH, adapters, benchlib  # noqa: E402
 
 DEFAULT_TOOLS = "sitegen,mkdocs,hugo"
 WORK_ROOT = Path(os.environ.get("SITEGEN_BENCH_WORK", "/tmp/sitegen-build-bench"))
@@ -151,7 +149,8 @@ def timed(a: adapters.Adapter, log: Path, timeout: float, *, clean: bool,
         finally:
             if sampler:
                 sampler.__exit__()
-    text = open(tpath).read()
+    with open(tpath) as handle:
+        text = handle.read()
     os.unlink(tpath)
     if cmd[0] == GNU_TIME:
         rec = benchlib.parse_time_v(text)
@@ -295,7 +294,7 @@ def bench_size(n: int, tools: list[str], runs: int, warmup: bool, timeout: float
                   f"cpu {res['user'] + res['sys']:.2f}s rss {res['maxrss_kb'] / 1024:.0f}MB "
                   f"rc={res['rc']}", flush=True)
 
-    for t, rec in recs.items():
+    for rec in recs.values():
         for mode in ("cold", "noop", "edit"):
             if mode in rec:
                 rec[mode + "_summary"] = summarise(rec[mode], n_pages)

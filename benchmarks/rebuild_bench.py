@@ -25,10 +25,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from serve_bench import benchlib  # noqa: E402  (puts ../shared/bench on the path)
+from serve_bench import benchlib
 
-from sitegen.build import Builder, BuildOptions  # noqa: E402
-from sitegen.serve import Server  # noqa: E402
+from sitegen.build import Builder, BuildOptions
+from sitegen.serve import Server
 
 
 def site_of(n: int, scratch: Path) -> tuple[Path, list[str]]:

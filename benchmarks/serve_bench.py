@@ -104,7 +104,8 @@ def http_edits(site: Path, base: str, log: Path, targets: list[str], max_wait: f
         rebuilt = len(REBUILT.findall(log.read_text(errors="replace")))
         time.sleep(1.0 + jitter.uniform(0.0, 0.5))
         token = append_token(site, rel)
-        visible, _ = wait_until(lambda: token in get(url, timeout=max_wait)[1], max_wait, 0.01)
+        visible, _ = wait_until(
+            lambda token=token, url=url: token in get(url, timeout=max_wait)[1], max_wait, 0.01)
         reported = wait_rebuilt(log, rebuilt)
         edits.append({"page": rel, "pre_status": status, "visible_s": visible,
                       "server_reported_s": reported})

@@ -126,4 +126,4 @@ def markdown_floor(corpus: Path, work: Path) -> Adapter:
 adapters.ADAPTERS.setdefault("sitegen", sitegen)
 adapters.ADAPTERS.setdefault("markdown-it-py", markdown_floor)
 
-__all__ = ["Adapter", "SHARED_BENCH", "adapters", "benchlib", "sitegen", "sitegen_exe"]
+__all__ = ["SHARED_BENCH", "Adapter", "adapters", "benchlib", "sitegen", "sitegen_exe"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from sitegen.errors import InputError
 from sitegen.config import theme_root
+from sitegen.errors import InputError
 
 STARTER = Path(__file__).resolve().parent / "starter"
 

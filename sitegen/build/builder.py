@@ -23,15 +23,18 @@ from sitegen.build.pages import PageWork, parse_page
 from sitegen.build.render import Sink, render_site
 from sitegen.build.site import build_date, load_site
 from sitegen.build.templates import Templates
-from sitegen.cache.pages import PageCache
-from sitegen.cache.renders import RenderCache
+from sitegen.cache import PageCache, RenderCache
 from sitegen.config import Config, SitePaths, load_config
 from sitegen.errors import InputError, Problem, ProblemCollector, SitegenError
-from sitegen.inputs.content import ContentFiles, discover
-from sitegen.inputs.static import static_files
-from sitegen.inputs.templates import TemplateSet, read_templates
+from sitegen.inputs import (
+    ContentFiles,
+    TemplateSet,
+    discover,
+    read_templates,
+    static_files,
+)
 from sitegen.output import OutputDelta
-from sitegen.prose.page import Page
+from sitegen.prose import Page
 
 
 @dataclass(frozen=True)
@@ -280,7 +283,7 @@ def _input_stamp(paths: SitePaths, options: BuildOptions) -> str:
 
     from sitegen.cache import stamps
 
-    versions = []
+    versions: list[tuple[str, str | None]] = []
     for package in ("altair", "vl-convert-python", "jinja2", "markdown-it-py", "mdit-py-plugins",
                     "pygments", "pyyaml"):
         try:

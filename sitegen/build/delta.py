@@ -20,13 +20,19 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
-from sitegen.build.pages import MISSING_PAGE, FinishedPage, LoadedPage, PageWork, head_extra
+from sitegen.build.pages import (
+    MISSING_PAGE,
+    FinishedPage,
+    LoadedPage,
+    PageWork,
+    head_extra,
+)
 from sitegen.build.pageview import SiteView, site_fields
 from sitegen.build.templates import Templates
 from sitegen.config import Config
 from sitegen.errors import Problem, SitegenError
-from sitegen.inputs.static import StaticFile
-from sitegen.prose.resolve import SiteIndex
+from sitegen.inputs import StaticFile
+from sitegen.prose import SiteIndex
 
 Readers = Mapping[str, frozenset[str]]
 """source -> the renders (by source) that read that page beyond what every render key covers."""

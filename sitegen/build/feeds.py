@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 from html import escape as _html_escape
+from typing import Any
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,19 @@ from typing import Any
 from sitegen.build.feeds import FeedEntry, atom_feed
 from sitegen.build.pageview import SiteView
 from sitegen.build.templates import Templates
-from sitegen.cache.renders import Reads, RenderCache, fingerprint
+from sitegen.cache import Reads, RenderCache, fingerprint
 from sitegen.config import Config, SitePaths
 from sitegen.errors import SitegenError
-from sitegen.inputs.content import SourcePage, read_page, root_prefix
-from sitegen.prose.links import LinkTarget, link_target
-from sitegen.prose.markdown import ParsedMarkdown, parse_markdown
-from sitegen.prose.page import Page
-from sitegen.prose.resolve import SiteIndex, resolve_page
+from sitegen.inputs import SourcePage, read_page, root_prefix
+from sitegen.prose import (
+    LinkTarget,
+    Page,
+    ParsedMarkdown,
+    SiteIndex,
+    link_target,
+    parse_markdown,
+    resolve_page,
+)
 
 MISSING_PAGE = "templates/404.html"  # the source 404.html is rendered for
 

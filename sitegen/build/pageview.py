@@ -20,9 +20,8 @@ from typing import Any
 
 from sitegen.config import Config
 from sitegen.errors import TemplateError
-from sitegen.inputs.content import relative_url
-from sitegen.inputs.data import Dataset
-from sitegen.prose.page import Page
+from sitegen.inputs import Dataset, relative_url
+from sitegen.prose import Page
 
 SITE_FIELDS = ("source", "title", "url", "date", "description", "weight", "extra")
 """What every page's render key covers of every page (and so `nav_title`, made of two)."""
@@ -73,7 +72,7 @@ for _name in (*SITE_FIELDS, "nav_title"):  # read as they are, found at once (no
 class PageList(Sequence[Any]):
     """Pages in order for one render: the rendered page itself as is, the others as PageRefs."""
 
-    __slots__ = ("_pages", "_viewer", "_reads")
+    __slots__ = ("_pages", "_reads", "_viewer")
 
     def __init__(self, pages: Sequence[Page], viewer: str, reads: set[str]) -> None:
         self._pages = pages

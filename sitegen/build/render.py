@@ -19,10 +19,9 @@ from sitegen.build.pageview import SiteView, site_fields
 from sitegen.build.site import Site
 from sitegen.build.templates import Templates
 from sitegen.errors import ProblemCollector
-from sitegen.inputs.content import content_path
+from sitegen.inputs import content_path
 from sitegen.output import OutputSet, hashed_name
-from sitegen.prose.page import Page
-from sitegen.prose.resolve import SiteIndex
+from sitegen.prose import Page, SiteIndex
 
 Sink = Callable[[str, bytes], None]
 

@@ -20,15 +20,21 @@ from types import MappingProxyType
 from typing import Any
 
 from sitegen.build.pages import LoadedPage, parse_page
-from sitegen.cache.pages import PageCache
+from sitegen.cache import PageCache
 from sitegen.config import Config, SitePaths
 from sitegen.errors import ProblemCollector, ProseError
-from sitegen.inputs.content import ContentFiles
-from sitegen.inputs.data import Dataset, data_files, load_datasets
-from sitegen.inputs.files import check_inside
-from sitegen.inputs.static import StaticFile, static_files
-from sitegen.inputs.templates import TemplateSet, read_templates
-from sitegen.prose.values import resolve_in_text
+from sitegen.inputs import (
+    ContentFiles,
+    Dataset,
+    StaticFile,
+    TemplateSet,
+    check_inside,
+    data_files,
+    load_datasets,
+    read_templates,
+    static_files,
+)
+from sitegen.prose import resolve_in_text
 
 ChartKey = tuple[str, int]
 """(page source, index of the chart on the page)."""
@@ -87,7 +93,7 @@ def build_date() -> dt.datetime | None:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if not epoch or not epoch.strip().isdigit():
         return None
-    return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC)
 
 
 def _assets(found: Sequence[Path], paths: SitePaths,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sitegen.errors import SitegenError, TemplateError
-from sitegen.inputs.templates import TemplateSet
+from sitegen.inputs import TemplateSet
 
 
 class Templates:
@@ -66,7 +66,7 @@ class Templates:
             ) from None
         except SitegenError:
             raise
-        except Exception as exc:  # a filter or a test raised inside the template
+        except Exception as exc:  # noqa: BLE001 - a filter or a test raised inside the template
             path, line = self._template_frame(exc)
             raise TemplateError(
                 f"template error: {type(exc).__name__}: {exc}", path, line, None,

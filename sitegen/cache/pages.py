@@ -56,6 +56,26 @@ class PageCache:
         dev server's watcher knows); such a file is not even stat'ed.
         """
         self._read()
+        results, missing = self._cached(paths, root, typographer, unchanged)
+        for path, (key, stamp, outcome) in zip(missing, _parse_all(missing, typographer, parse),
+                                               strict=True):
+            results[path] = outcome
+            if not isinstance(outcome, SitegenError):
+                self.entries[path.relative_to(root).as_posix()] = (key, stamp, outcome)
+                self.dirty = True
+        parsed = {}
+        for path in paths:
+            outcome = results[path]
+            if isinstance(outcome, SitegenError):
+                problems.add(outcome)
+            else:
+                parsed[path] = outcome
+        return parsed
+
+    def _cached(self, paths: Sequence[Path], root: Path, typographer: bool,
+                unchanged: Callable[[str], bool] | None) -> tuple[dict[Path, Any], list[Path]]:
+        """The pages whose cached parse still holds, and the paths to parse; entries of
+        files that are gone are dropped."""
         results: dict[Path, Any] = {}
         missing: list[Path] = []
         live: set[str] = set()
@@ -81,23 +101,10 @@ class PageCache:
                 self.dirty = True
             else:
                 missing.append(path)
-        for path, (key, stamp, outcome) in zip(missing, _parse_all(missing, typographer, parse),
-                                               strict=True):
-            results[path] = outcome
-            if not isinstance(outcome, SitegenError):
-                self.entries[path.relative_to(root).as_posix()] = (key, stamp, outcome)
-                self.dirty = True
         for stale in set(self.entries) - live:
             del self.entries[stale]
             self.dirty = True
-        parsed = {}
-        for path in paths:
-            outcome = results[path]
-            if isinstance(outcome, SitegenError):
-                problems.add(outcome)
-            else:
-                parsed[path] = outcome
-        return parsed
+        return results, missing
 
     def reparse(self, paths: Sequence[Path], root: Path, typographer: bool,
                 parse: Parse) -> list[Any]:
@@ -175,8 +182,9 @@ def _collect_rarely() -> None:
     """Make a parse worker run the cyclic garbage collector about 70 times less often.
 
     A parse allocates tens of thousands of tokens that reference counting frees, yet they
-    trigger a collection every 700 allocations: 7% of a worker's time on the benchmark
-    corpus. The workers live for one build, so the cycles left over cost nothing lasting.
+    trigger a collection every 700 allocations (what that costs:
+    benchmarks/results/design-notes.md). The workers live for one build, so the cycles left
+    over cost nothing lasting.
     """
     import gc
 

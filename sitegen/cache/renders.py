@@ -17,7 +17,6 @@ from typing import Any
 
 from sitegen.cache.store import code_fingerprint, load_cache, save_cache
 
-
 Reads = tuple[tuple[str, str], ...]  # (source, fingerprint) of other pages a render read
 
 

@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sitegen.cache.store import atomic_write, code_fingerprint
+from sitegen.cache import atomic_write, code_fingerprint
 from sitegen.charts.blocks import ChartBlock
 
 CHARTS_VERSION = "2"

@@ -15,8 +15,8 @@ from typing import Any
 from sitegen.charts.blocks import ChartBlock, Places
 from sitegen.charts.schema import Path_, did_you_mean
 from sitegen.charts.tables import datum_fields
-from sitegen.inputs.data import Dataset
-from sitegen.errors import ChartError, Problem
+from sitegen.errors import ChartError
+from sitegen.inputs import Dataset
 
 FIELD_TYPES = {"number": "quantitative", "date": "temporal", "string": "nominal",
                "boolean": "nominal"}
@@ -189,10 +189,9 @@ def _made_fields(transform: Mapping[str, Any]) -> set[str]:
     for key, names in defaults.items():
         if key in transform and "as" not in transform:
             made.update(names)
-    if "regression" in transform or "loess" in transform:
-        if "as" not in transform:
-            made.update(str(transform.get(k)) for k in ("on", "regression", "loess")
-                        if transform.get(k))
+    if ("regression" in transform or "loess" in transform) and "as" not in transform:
+        made.update(str(transform.get(k)) for k in ("on", "regression", "loess")
+                    if transform.get(k))
     if "bin" in transform and isinstance(transform.get("as"), str):
         made.add(transform["as"] + "_end")
     if "stack" in transform and isinstance(transform.get("as"), list):

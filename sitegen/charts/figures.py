@@ -21,7 +21,7 @@ from sitegen.charts.cache import CHARTS_VERSION, ChartCache
 from sitegen.charts.render import ID_TOKEN
 from sitegen.charts.specs import ROOT_TOKEN, ChartSpec
 from sitegen.charts.tables import csv_text, source_html, tables_html
-from sitegen.inputs.data import Dataset
+from sitegen.inputs import Dataset
 
 KIND_LABELS = {"reported": "Reported", "estimate": "Estimate", "claim": "Claim",
                "mixed": "Mixed"}

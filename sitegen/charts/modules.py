@@ -18,8 +18,8 @@ from typing import Any
 from sitegen.charts.blocks import PYTHON_KEYS, ChartBlock, Places, page_fields
 from sitegen.charts.schema import SchemaChecker, did_you_mean, kind_of, schema_hint
 from sitegen.charts.specs import ChartSpec, local_date, title_text
-from sitegen.inputs.data import Dataset
-from sitegen.errors import ChartError, Problem
+from sitegen.errors import ChartError
+from sitegen.inputs import Dataset
 
 
 class DataAccess(Mapping[str, Dataset]):
@@ -54,56 +54,13 @@ def build_python_chart(
     datasets: Mapping[str, Dataset], root: Path, charts_dir: Path, checker: SchemaChecker,
 ) -> ChartSpec:
     """A `python: NAME` block -> run the module's chart(data) -> a checked ChartSpec."""
-    import altair as alt
-
     page = page_fields(block, raw, places)
-    extra = sorted(set(raw) - PYTHON_KEYS)
-    if extra:
-        raise ChartError(
-            f"a `python:` chart block takes no `{extra[0]}` key", block.page,
-            places.line((extra[0],)), None,
-            "put the chart's spec in the module; the block keeps python, description, "
-            "caption, source, kind and id",
-        )
-    name = raw["python"]
-    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-        raise ChartError(
-            f"`python` must name a module in content/charts/, not {name!r}", block.page,
-            places.line(("python",)), None,
-        )
-    path = charts_dir / f"{name}.py"
-    relative = module_path(name, charts_dir, root)
+    name, path, relative = _module_file(block, raw, places, root, charts_dir)
     used_by = f"{block.page}:{block.line}"
-    if not path.is_file():
-        known = sorted(p.stem for p in charts_dir.glob("*.py")) if charts_dir.is_dir() else []
-        raise ChartError(
-            f"no chart module {relative} (modules: {', '.join(known) or 'none'})",
-            block.page, places.line(("python",)), None,
-            did_you_mean(name, known) or f"create {relative} defining chart(data)",
-        )
     source = path.read_text(encoding="utf-8")
     access = DataAccess(datasets)
     chart, def_line = _run_module(source, relative, name, access, used_by)
-    if not isinstance(chart, alt.TopLevelMixin):
-        raise ChartError(
-            f"chart(data) returned {kind_of(chart)}, not an Altair chart (used by {used_by})",
-            relative, def_line, None, "return an alt.Chart (or a layered/concatenated one)",
-        )
-    try:
-        spec = _json_ready(chart.to_dict(validate=False))
-        found = checker.problem(spec)
-    except Exception as exc:  # noqa: BLE001 - every failure becomes a located problem
-        line = _module_line(exc, relative) or def_line
-        raise ChartError(
-            f"Altair cannot build the chart: {_exception_text(exc)} (used by {used_by})",
-            relative, line, None,
-        ) from None
-    if found is not None:
-        message, where = found
-        raise ChartError(
-            f"Vega-Lite rejects the chart: {message} (used by {used_by})",
-            relative, def_line, None, schema_hint(where),
-        )
+    spec = _checked_spec(chart, relative, def_line, used_by, checker)
     title_spec = spec.pop("title", None)
     title, subtitle = title_text(title_spec)
     description = page["description"] or str(spec.get("description") or "")
@@ -121,6 +78,63 @@ def build_python_chart(
     )
 
 
+def _module_file(block: ChartBlock, raw: dict[str, Any], places: Places, root: Path,
+                 charts_dir: Path) -> tuple[str, Path, str]:
+    """(name, path, site path) of the module a `python:` block names, checked."""
+    extra = sorted(set(raw) - PYTHON_KEYS)
+    if extra:
+        raise ChartError(
+            f"a `python:` chart block takes no `{extra[0]}` key", block.page,
+            places.line((extra[0],)), None,
+            "put the chart's spec in the module; the block keeps python, description, "
+            "caption, source, kind and id",
+        )
+    name = raw["python"]
+    if not isinstance(name, str) or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ChartError(
+            f"`python` must name a module in content/charts/, not {name!r}", block.page,
+            places.line(("python",)), None,
+        )
+    path = charts_dir / f"{name}.py"
+    relative = module_path(name, charts_dir, root)
+    if not path.is_file():
+        known = sorted(p.stem for p in charts_dir.glob("*.py")) if charts_dir.is_dir() else []
+        raise ChartError(
+            f"no chart module {relative} (modules: {', '.join(known) or 'none'})",
+            block.page, places.line(("python",)), None,
+            did_you_mean(name, known) or f"create {relative} defining chart(data)",
+        )
+    return name, path, relative
+
+
+def _checked_spec(chart: Any, relative: str, def_line: int, used_by: str,
+                  checker: SchemaChecker) -> dict[str, Any]:
+    """What chart(data) returned, as a Vega-Lite spec the schema accepts."""
+    import altair as alt
+
+    if not isinstance(chart, alt.TopLevelMixin):
+        raise ChartError(
+            f"chart(data) returned {kind_of(chart)}, not an Altair chart (used by {used_by})",
+            relative, def_line, None, "return an alt.Chart (or a layered/concatenated one)",
+        )
+    try:
+        spec: dict[str, Any] = _json_ready(chart.to_dict(validate=False))
+        found = checker.problem(spec)
+    except Exception as exc:  # noqa: BLE001 - every failure becomes a located problem
+        line = _module_line(exc, relative) or def_line
+        raise ChartError(
+            f"Altair cannot build the chart: {_exception_text(exc)} (used by {used_by})",
+            relative, line, None,
+        ) from None
+    if found is not None:
+        message, where = found
+        raise ChartError(
+            f"Vega-Lite rejects the chart: {message} (used by {used_by})",
+            relative, def_line, None, schema_hint(where),
+        )
+    return spec
+
+
 def _run_module(source: str, relative: str, name: str, access: DataAccess,
                 used_by: str) -> tuple[Any, int]:
     """Execute a chart module in a fresh namespace and call its chart(data)."""
@@ -133,7 +147,7 @@ def _run_module(source: str, relative: str, name: str, access: DataAccess,
         ) from None
     namespace: dict[str, Any] = {"__name__": f"sitegen_chart_{name}", "__file__": relative}
     try:
-        exec(code, namespace)  # noqa: S102 - chart modules are the site's own code
+        exec(code, namespace)
     except Exception as exc:  # noqa: BLE001
         raise _module_error(exc, relative, 1, used_by, "importing the chart module") from None
     function = namespace.get("chart")

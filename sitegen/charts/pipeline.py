@@ -16,15 +16,21 @@ from typing import Any
 
 from sitegen.charts.blocks import ChartBlock, read_block_yaml
 from sitegen.charts.cache import ChartCache, block_key, output_versions
-from sitegen.charts.figures import RenderedChart, file_bytes, from_entry, new_entry, png_spec
-from sitegen.charts.figures import rendered_chart
+from sitegen.charts.figures import (
+    RenderedChart,
+    file_bytes,
+    from_entry,
+    new_entry,
+    png_spec,
+    rendered_chart,
+)
 from sitegen.charts.modules import build_python_chart
 from sitegen.charts.runtime import bundle_name
 from sitegen.charts.schema import SchemaChecker, key_name
 from sitegen.charts.specs import ChartSpec, build_yaml_chart
 from sitegen.config import SitePaths
 from sitegen.errors import ChartError, Problem, ProblemCollector
-from sitegen.inputs.data import Dataset
+from sitegen.inputs import Dataset
 
 
 @dataclass(frozen=True)
@@ -81,7 +87,11 @@ def _render_misses(misses: Sequence[tuple[ChartBlock, str]], datasets: Mapping[s
     the bundle overlap the Altair work here; with few, this process renders them.
     """
     from sitegen.charts.render import (
-        POOL_MIN_CHARTS, POOL_WORKERS, RenderPool, javascript_bundle, vegalite_version,
+        POOL_MIN_CHARTS,
+        POOL_WORKERS,
+        RenderPool,
+        javascript_bundle,
+        vegalite_version,
     )
 
     many = len(misses) >= POOL_MIN_CHARTS

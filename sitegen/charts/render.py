@@ -50,8 +50,8 @@ CONTAINER_WIDTH = 640
 CONTAINER_HEIGHT = 300
 
 POOL_MIN_CHARTS = 10
-"""From this many charts to render, workers pay (measured: 8 charts 2.1 s alone vs 2.2 s; 16
-charts 3.6 s vs 2.5 s; 32 charts 4.6 s vs 2.7 s, cold builds on two cores)."""
+"""From this many charts to render, worker processes pay for their start-up
+(benchmarks/results/design-notes.md)."""
 POOL_WORKERS = 2
 
 
@@ -100,7 +100,7 @@ def javascript_bundle(version: str | None) -> str:
     """vega, vega-lite and vega-embed in one script that sets window.vegaEmbed."""
     import vl_convert as vlc
 
-    return vlc.javascript_bundle(vl_version=version)
+    return vlc.javascript_bundle(vl_version=version)  # type: ignore[call-arg]  # stub: optional
 
 
 def render_error_text(message: str) -> str:

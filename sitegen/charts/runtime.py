@@ -13,7 +13,7 @@ from importlib import resources
 from types import MappingProxyType
 
 from sitegen.charts.cache import ChartCache, package_version
-from sitegen.output.names import content_hashed
+from sitegen.output import content_hashed
 
 
 def _asset(name: str) -> bytes:

@@ -21,9 +21,9 @@ Path_ = tuple[str | int, ...]
 class SchemaChecker:
     """Vega-Lite's schema as shipped with Altair, compiled once per build and reused.
 
-    Altair's own validate call copies the whole schema each time (15 ms a chart); a validator
-    kept for the build checks a valid spec in about 1 ms. Errors, the rare case, are then
-    grouped with Altair's helpers and worded here.
+    Altair's own validate call copies the whole schema each time; a validator kept for the
+    build checks a valid spec many times faster. Errors, the rare case, are then grouped with
+    Altair's helpers and worded here.
     """
 
     def __init__(self) -> None:
@@ -75,7 +75,7 @@ def describe_schema_errors(grouped: Mapping[str, list[Any]], shape: str,
     """
     schema = _Schema(shape, root)
     described = [_describe_group(errors, schema) for errors in grouped.values() if errors]
-    rank, message, where = min(described, key=lambda d: (d[0], -len(d[2])))
+    _, message, where = min(described, key=lambda d: (d[0], -len(d[2])))
     return message, where
 
 
@@ -129,7 +129,11 @@ class _Schema:
         return False
 
 
-def _describe_group(errors: list[Any], schema: _Schema) -> tuple[int, str, Path_]:
+Described = tuple[int, str, Path_]
+"""(rank: lower is the clearer explanation, message, path of the key it is about)."""
+
+
+def _describe_group(errors: list[Any], schema: _Schema) -> Described:
     path: Path_ = tuple(errors[0].absolute_path)
     key = key_name(path)
     instance = errors[0].instance
@@ -137,64 +141,93 @@ def _describe_group(errors: list[Any], schema: _Schema) -> tuple[int, str, Path_
     for error in errors:
         by_kind.setdefault(error.validator, []).append(error)
     if isinstance(instance, dict):
-        keys = set(instance)
-        for error in by_kind.get("required", []):
-            allowed = set((error.schema or {}).get("properties", {}))
-            if keys <= allowed:
-                missing = [r for r in error.schema.get("required", []) if r not in keys]
-                if missing:
-                    what = f"`{key}`" if key else "the chart"
-                    kind = next((k for k in instance if k in error.schema.get("required", [])),
-                                None)
-                    needs = _and_list([f"`{r}`" for r in error.schema.get("required", [])])
-                    about = f": a `{kind}` needs {needs}" if kind else ""
-                    return 0, f"{what} is missing `{missing[0]}`{about}", path
-        known = schema.keys(path)
-        extras = [[k for k in _unexpected(e) if k not in known]
-                  for e in by_kind.get("additionalProperties", [])]
-        extras = [e for e in extras if e]
-        if extras:
-            fewest = min(extras, key=len)
-            name = sorted(fewest)[0]
-            allowed = known
-            where = f" in `{key}`" if key else ""
-            message = f"unknown key `{name}`{where}"
-            suggestion = did_you_mean(name, allowed)
-            if suggestion:
-                message += f"; {suggestion[0].lower()}{suggestion[1:]}"
-            elif allowed and len(allowed) <= 16:
-                message += f"; use one of: {', '.join(sorted(allowed))}"
-            return 1, message, path + (name,)
-        # Every key is known somewhere, but not together: name the form closest to what is
-        # there (ranked after any deeper problem, which would explain the mismatch better).
-        mixes = [(_unexpected(e), e) for e in by_kind.get("additionalProperties", [])]
-        mixes = [(unexpected, e) for unexpected, e in mixes if unexpected]
-        if mixes:
-            def closeness(mix: tuple[list[str], Any]) -> tuple[int, int]:
-                properties = (mix[1].schema or {}).get("properties", {})
-                keeps = any(k in instance and k in properties for k in ("field", "value", "datum"))
-                return len(mix[0]), 0 if keeps else 1
-            unexpected, error = min(mixes, key=closeness)
-            takes = ", ".join(sorted((error.schema or {}).get("properties", {})))
-            label = f"`{key}`" if key else "the chart"
-            return 5, f"{label} takes no `{unexpected[0]}` here (it takes: {takes})", \
-                path + (unexpected[0],)
-    if isinstance(instance, str | int | float | bool) and not isinstance(instance, dict) and \
+        found = (_missing_key(instance, by_kind, key, path)
+                 or _unknown_key(by_kind, schema, key, path)
+                 or _keys_not_together(instance, by_kind, key, path))
+        if found is not None:
+            return found
+    if isinstance(instance, str | int | float | bool) and \
             by_kind.keys() <= {"enum", "const", "type"} and schema.accepts_value(path, instance):
         return 9, f"`{key}` is fine in another form of this key", path
+    return _wrong_value(errors, by_kind, instance, key, path)
+
+
+def _missing_key(instance: dict[str, Any], by_kind: dict[str, list[Any]], key: str,
+                 path: Path_) -> Described | None:
+    keys = set(instance)
+    for error in by_kind.get("required", []):
+        allowed = set((error.schema or {}).get("properties", {}))
+        if keys <= allowed:
+            missing = [r for r in error.schema.get("required", []) if r not in keys]
+            if missing:
+                what = f"`{key}`" if key else "the chart"
+                kind = next((k for k in instance if k in error.schema.get("required", [])),
+                            None)
+                needs = _and_list([f"`{r}`" for r in error.schema.get("required", [])])
+                about = f": a `{kind}` needs {needs}" if kind else ""
+                return 0, f"{what} is missing `{missing[0]}`{about}", path
+    return None
+
+
+def _unknown_key(by_kind: dict[str, list[Any]], schema: _Schema, key: str,
+                 path: Path_) -> Described | None:
+    known = schema.keys(path)
+    extras = [[k for k in _unexpected(e) if k not in known]
+              for e in by_kind.get("additionalProperties", [])]
+    extras = [e for e in extras if e]
+    if not extras:
+        return None
+    fewest = min(extras, key=len)
+    name = sorted(fewest)[0]
+    where = f" in `{key}`" if key else ""
+    message = f"unknown key `{name}`{where}"
+    suggestion = did_you_mean(name, known)
+    if suggestion:
+        message += f"; {suggestion[0].lower()}{suggestion[1:]}"
+    elif known and len(known) <= 16:
+        message += f"; use one of: {', '.join(sorted(known))}"
+    return 1, message, path + (name,)
+
+
+def _keys_not_together(instance: dict[str, Any], by_kind: dict[str, list[Any]], key: str,
+                       path: Path_) -> Described | None:
+    """Every key is known somewhere, but not together: name the form closest to what is
+    there (ranked after any deeper problem, which would explain the mismatch better)."""
+    mixes = [(_unexpected(e), e) for e in by_kind.get("additionalProperties", [])]
+    mixes = [(unexpected, e) for unexpected, e in mixes if unexpected]
+    if not mixes:
+        return None
+
+    def closeness(mix: tuple[list[str], Any]) -> tuple[int, int]:
+        properties = (mix[1].schema or {}).get("properties", {})
+        keeps = any(k in instance and k in properties for k in ("field", "value", "datum"))
+        return len(mix[0]), 0 if keeps else 1
+
+    unexpected, error = min(mixes, key=closeness)
+    takes = ", ".join(sorted((error.schema or {}).get("properties", {})))
+    label = f"`{key}`" if key else "the chart"
+    return 5, f"{label} takes no `{unexpected[0]}` here (it takes: {takes})", \
+        path + (unexpected[0],)
+
+
+_TYPE_WORDS = {"object": "a mapping", "array": "a list", "number": "a number",
+               "string": "text", "boolean": "true or false", "null": "null",
+               "integer": "a whole number"}
+
+
+def _wrong_value(errors: list[Any], by_kind: dict[str, list[Any]], instance: Any, key: str,
+                 path: Path_) -> Described:
     valid: list[str] = []
     for error in by_kind.get("enum", []):
         valid += [str(v) for v in error.validator_value if str(v) not in valid]
     for error in by_kind.get("const", []):
         if str(error.validator_value) not in valid:
             valid.append(str(error.validator_value))
-    types = []
+    types: list[str] = []
     for error in by_kind.get("type", []):
         wanted = error.validator_value
         for name in wanted if isinstance(wanted, list) else [wanted]:
-            word = {"object": "a mapping", "array": "a list", "number": "a number",
-                    "string": "text", "boolean": "true or false", "null": "null",
-                    "integer": "a whole number"}.get(name, name)
+            word = _TYPE_WORDS.get(name, str(name))
             if word not in types:
                 types.append(word)
     shown = json.dumps(instance) if not isinstance(instance, dict | list) else \

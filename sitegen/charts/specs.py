@@ -20,9 +20,9 @@ from sitegen.charts.blocks import PAGE_KEYS, ChartBlock, Places, page_fields
 from sitegen.charts.fields import FieldChecker
 from sitegen.charts.schema import Path_, SchemaChecker, did_you_mean, schema_hint
 from sitegen.charts.tables import Used, used_rows
-from sitegen.inputs.data import Dataset
 from sitegen.errors import ChartError, Problem
-from sitegen.output.names import content_hashed
+from sitegen.inputs import Dataset
+from sitegen.output import content_hashed
 
 ROOT_TOKEN = "@@sitegen-root@@/"
 """Stands for the page's root prefix in an interactive spec until the page is known."""

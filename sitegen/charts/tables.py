@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sitegen.inputs.data import Dataset, Row, Value
+from sitegen.inputs import Dataset, Row, Value
 
 TABLE_ROW_LIMIT = 500
 """A data table shows at most this many rows; the CSV download has them all."""

@@ -1,1 +1,23 @@
-"""inputs"""
+"""Inputs: what a site holds, read and checked (pages and front matter, datasets, static
+files, templates), each problem at its file, line and column."""
+
+from sitegen.inputs.content import (
+    ContentFiles,
+    SourcePage,
+    content_path,
+    discover,
+    read_page,
+    relative_url,
+    root_prefix,
+    title_from_name,
+)
+from sitegen.inputs.data import Dataset, Row, Value, data_files, load_datasets
+from sitegen.inputs.files import check_inside
+from sitegen.inputs.static import StaticFile, static_files
+from sitegen.inputs.templates import TemplateSet, read_templates
+
+__all__ = [
+    "ContentFiles", "Dataset", "Row", "SourcePage", "StaticFile", "TemplateSet", "Value",
+    "check_inside", "content_path", "data_files", "discover", "load_datasets", "read_page",
+    "read_templates", "relative_url", "root_prefix", "static_files", "title_from_name",
+]

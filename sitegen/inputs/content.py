@@ -21,7 +21,8 @@ from sitegen.errors import InputError, Problem
 from sitegen.inputs.files import decode_utf8
 
 PAGE_SUFFIX = ".md"
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)?^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
+_FRONT_MATTER = re.compile(
+    r"\A---[ \t]*\r?\n(.*?)(?:\r?\n)?^(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.S | re.M)
 _KNOWN_KEYS = ("title", "description", "date", "draft", "template", "weight", "social_chart")
 
 
@@ -141,7 +142,7 @@ def split_front_matter(text: str, source: str) -> tuple[dict[str, Any], str, int
     import yaml
 
     try:
-        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 6x faster
+        loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: faster
         front = yaml.load(match.group(1), Loader=loader) or {}
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark

@@ -157,7 +157,7 @@ def _read_csv(text: str) -> tuple[list[str], Records]:
     try:
         for fields_ in reader:
             line, start = start, reader.line_num + 1
-            if not fields_ or all(not f.strip() for f in fields_) and header is not None:
+            if not fields_ or (all(not f.strip() for f in fields_) and header is not None):
                 continue
             if header is None:
                 header = [name.strip() for name in fields_]
@@ -169,7 +169,7 @@ def _read_csv(text: str) -> tuple[list[str], Records]:
                     None, line, 1,
                     "quote fields that contain commas, and give every row one field per column",
                 )
-            records.append((line, dict(zip(header, fields_))))
+            records.append((line, dict(zip(header, fields_, strict=True))))
     except csv.Error as exc:
         raise InputError(
             f"cannot parse CSV: {exc}", None, reader.line_num, None,
@@ -245,9 +245,9 @@ def _read_yaml(text: str) -> tuple[list[str], Records]:
         ) from None
     finally:
         loader.dispose()
-    items_node = node
+    items_node: Any = node
     if isinstance(whole, dict) and isinstance(whole.get("rows"), list):
-        items_node = next(v for k, v in node.value if k.value == "rows")
+        items_node = next(v for k, v in items_node.value if k.value == "rows")
         whole = whole["rows"]
     if not isinstance(whole, list):
         raise InputError(
@@ -255,7 +255,7 @@ def _read_yaml(text: str) -> tuple[list[str], Records]:
             None, 1, 1,
         )
     records: Records = []
-    for item_node, value in zip(items_node.value, whole):
+    for item_node, value in zip(items_node.value, whole, strict=True):
         line = item_node.start_mark.line + 1
         if not isinstance(value, dict):
             raise InputError("each row must be a mapping", None, line, None)
@@ -281,7 +281,7 @@ def _read_toml(text: str) -> tuple[list[str], Records]:
         first = next((n for n, line in enumerate(text.splitlines(), 1)
                       if re.match(rf"^\s*{re.escape(key)}\s*=", line)), 1)
         header_lines = [first] * len(rows)
-    records = list(zip(header_lines, rows))
+    records = list(zip(header_lines, rows, strict=True))
     return _columns_of(records), records
 
 

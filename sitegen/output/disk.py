@@ -7,6 +7,7 @@ works while the CPU does; the swap still happens only when the whole build succe
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -107,8 +108,8 @@ class _StagedTree:
     """Files written into a staging tree by a helper process as the build produces them.
 
     A process, not a thread: rendering holds the GIL, and a writer thread needs it back after
-    every system call, so it wrote about 75 of 1,000 pages while they rendered and the rest
-    only after. A forked writer makes the same calls on the other core, unhindered.
+    every system call, so it wrote few pages while they rendered and the rest only after. A
+    forked writer makes the same calls on the other core, unhindered.
     Where fork does not exist the files are written at commit().
     """
 
@@ -237,10 +238,8 @@ def _write_files(staging: Path, connection: Connection, parents_end: Connection)
             _write_file(target, data)
         except OSError as error:
             failure = (path, error)
-    try:
+    with contextlib.suppress(OSError):  # the parent is gone: it has nothing to hear
         connection.send(failure)
-    except OSError:
-        pass
 
 
 # ext4's inode flags (linux/fs.h): FS_IOC_GETFLAGS / FS_IOC_SETFLAGS and FS_TOPDIR_FL.
@@ -254,11 +253,9 @@ def _spread_subfolders(folder: Path) -> None:
     every new inode skips the free ones deleted in the last minute, and all the folders of
     one parent land in the parent's block group, so writing a site soon after deleting one
     (the previous output; a clean build) costs O(recently deleted) per file. Marked, a
-    folder's subfolders go to other, random block groups. Writing the 1,007 files of the
-    benchmark site 8 times, each after deleting the last and a 1 s pause: unmarked, a median
-    of 1.28 s, growing from 0.08 to 2.03 s; only the top folder marked, 0.24 s (0.05 to
-    0.46); every parent marked, 0.19 s and steady. It is only a placement hint: any failure
-    (another file system, another OS) is ignored.
+    folder's subfolders go to other, random block groups (the measurements:
+    benchmarks/results/design-notes.md). It is only a placement hint: any failure (another
+    file system, another OS) is ignored.
     """
     try:
         import array

@@ -1,1 +1,13 @@
-"""prose"""
+"""Prose: Markdown to HTML with placeholders, then made whole (numbers from data, links
+between pages, chart figures), giving the Page templates see."""
+
+from sitegen.prose.links import LinkTarget, link_target
+from sitegen.prose.markdown import ParsedMarkdown, parse_markdown
+from sitegen.prose.page import Page
+from sitegen.prose.resolve import SiteIndex, resolve_page
+from sitegen.prose.values import resolve_in_text
+
+__all__ = [
+    "LinkTarget", "Page", "ParsedMarkdown", "SiteIndex", "link_target", "parse_markdown",
+    "resolve_in_text", "resolve_page",
+]

@@ -14,6 +14,7 @@ from urllib.parse import unquote
 
 from sitegen.errors import ProseError
 
+
 @dataclass(frozen=True)
 class LinkTarget:
     """What a link may point at: a page's URL and the ids on it."""

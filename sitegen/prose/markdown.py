@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from sitegen.prose.highlight import highlight, highlighted_language
+
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
     from markdown_it.rules_core import StateCore
@@ -126,7 +128,7 @@ def _markdown(typographer: bool, extended: bool = True) -> MarkdownIt:
 
     md = MarkdownIt(
         "commonmark",
-        {"html": True, "typographer": typographer, "highlight": _highlight},
+        {"html": True, "typographer": typographer, "highlight": highlight},
     )
     md.enable(["table", "strikethrough"])
     if typographer:
@@ -134,14 +136,14 @@ def _markdown(typographer: bool, extended: bool = True) -> MarkdownIt:
     if extended:
         md.use(footnote_plugin).use(deflist_plugin).use(tasklists_plugin).use(admon_plugin)
     # After "text", not before: "{" ends a text run, so the rule still sees every "{{", but it is
-    # no longer tried at the ~400 positions per page where plain text starts (~1.5% of a parse).
+    # no longer tried at every position where plain text starts.
     md.inline.ruler.after("text", "sitegen_expression", _expression_rule)
     md.core.ruler.after("inline", "sitegen_places", _place_references)
     md.core.ruler.after("sitegen_places", "sitegen_headings", _heading_ids)
     md.core.ruler.after("sitegen_headings", "sitegen_callouts", _github_callouts)
     md.add_render_rule("sitegen_expression", _render_expression)
     md.normalizeLink = _normalize_link  # type: ignore[method-assign]
-    default_fence = md.renderer.rules["fence"]
+    default_fence = md.renderer.rules["fence"]  # type: ignore[attr-defined]
 
     def fence(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict) -> str:
         token = tokens[idx]
@@ -150,7 +152,7 @@ def _markdown(typographer: bool, extended: bool = True) -> MarkdownIt:
             fences: list[FencedBlock] = env["sitegen"].fences
             fences.append(FencedBlock(info, token.content, token.map[0] + 1))
             return placeholder("C", len(fences) - 1) + "\n"
-        language = _highlighted_language(token.info)
+        language = highlighted_language(token.info)
         if language is not None:
             env["sitegen"].languages.add(language)
         return default_fence(tokens, idx, options, env)
@@ -172,7 +174,8 @@ _PLAIN_WEB_URL = re.compile(rf"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?:[/?#][{_UR
 def _normalize_link(url: str) -> str:
     """markdown-it's normalizeLink, skipping its parse and re-encode when they change nothing.
 
-    A page links a dozen times or more, and the full parse/format/encode is ~8% of a parse.
+    A page links a dozen times or more, and the full parse/format/encode is a noticeable part
+    of a parse.
     """
     if _PLAIN_RELATIVE_URL.match(url) or _PLAIN_WEB_URL.match(url):
         return url
@@ -183,7 +186,8 @@ def _normalize_link(url: str) -> str:
 
 def _table_open(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict) -> str:
     """Wide tables scroll inside a focusable wrapper instead of widening the page."""
-    return '<div class="table-wrap" tabindex="0">\n' + renderer.renderToken(tokens, idx, options, env)
+    opening = renderer.renderToken(tokens, idx, options, env)
+    return '<div class="table-wrap" tabindex="0">\n' + opening
 
 
 def _table_close(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict) -> str:
@@ -211,7 +215,8 @@ def _expression_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
-def _render_expression(self: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict) -> str:
+def _render_expression(self: Any, tokens: Sequence[Token], idx: int, options: Any,
+                       env: dict) -> str:
     return tokens[idx].meta["placeholder"]
 
 
@@ -372,44 +377,3 @@ def _close_of(tokens: list[Token], open_index: int) -> Token:
             if depth == 0:
                 return token
     raise AssertionError("unbalanced blockquote")
-
-
-# ----------------------------------------------------------------- code
-
-def _highlight(code: str, lang: str, attrs: str) -> str:
-    """Pygments HTML for a fenced block with a known language; plain escaping otherwise."""
-    name = lang.strip().lower()
-    lexer = _lexer(name) if name else None
-    if lexer is None:
-        return ""
-    from pygments import highlight
-    from pygments.formatters import HtmlFormatter
-
-    body = highlight(code, lexer, _formatter(HtmlFormatter))
-    return f'<pre class="highlight"><code class="language-{name}">{body}</code></pre>\n'
-
-
-def _highlighted_language(info: str) -> str | None:
-    """The language _highlight will colour a fence with this info string in, if any
-    (markdown-it hands it the first word of the unescaped info)."""
-    from markdown_it.common.utils import unescapeAll
-
-    words = unescapeAll(info).strip().split(maxsplit=1) if info else []
-    name = words[0].strip().lower() if words else ""
-    return name if name and _lexer(name) is not None else None
-
-
-@lru_cache(maxsize=64)
-def _lexer(name: str) -> Any:
-    from pygments.lexers import get_lexer_by_name
-    from pygments.util import ClassNotFound
-
-    try:
-        return get_lexer_by_name(name)
-    except ClassNotFound:
-        return None
-
-
-@lru_cache(maxsize=1)
-def _formatter(formatter_class: Any) -> Any:
-    return formatter_class(nowrap=True)

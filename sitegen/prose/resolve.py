@@ -9,9 +9,14 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
-from sitegen.inputs.content import SourcePage, content_path, root_prefix, title_from_name
-from sitegen.inputs.data import Dataset
 from sitegen.errors import Problem, ProseError
+from sitegen.inputs import (
+    Dataset,
+    SourcePage,
+    content_path,
+    root_prefix,
+    title_from_name,
+)
 from sitegen.prose.links import LinkTarget, resolve_link
 from sitegen.prose.markdown import PLACEHOLDER, ParsedMarkdown, Reference
 from sitegen.prose.page import DEFAULT_TEMPLATE, HOME_TEMPLATE, Page
@@ -40,47 +45,72 @@ def resolve_page(
     figures holds each chart's HTML ("" for a chart that failed: its error is reported
     elsewhere) and chart_inputs the files each chart read (None for a failed one).
     """
-    offset = source.body_line - 1
-    read: set[str] = {source.source}
-    errors: list[Problem] = []
-    prefix = root_prefix(source.url)
-    here = content_path(source.source)
+    found = _Found(source)
+    values = _values(parsed.expressions, site, found)
+    links = _links(parsed.links, source, site, found)
+    for inputs in chart_inputs:
+        if inputs is not None:
+            found.read.update(inputs)
+    if found.errors:
+        raise ProseError(problems=found.errors)
+    lookup = {"E": values, "L": links, "C": figures}
+    content = PLACEHOLDER.sub(lambda m: lookup[m.group(1)][int(m.group(2))], parsed.html)
+    return _page(source, parsed, content, chart_inputs), frozenset(found.read)
 
-    def place(error: ProseError, ref: Reference) -> None:
-        errors.extend(replace(p, path=source.source, line=ref.line + offset, column=ref.column)
-                      for p in error.problems)
 
+class _Found:
+    """What resolving one page finds: the inputs it read, its problems at the page's lines."""
+
+    def __init__(self, source: SourcePage) -> None:
+        self.source = source
+        self.read: set[str] = {source.source}
+        self.errors: list[Problem] = []
+
+    def place(self, error: ProseError, ref: Reference) -> None:
+        line = ref.line + self.source.body_line - 1
+        self.errors.extend(replace(p, path=self.source.source, line=line, column=ref.column)
+                           for p in error.problems)
+
+
+def _values(expressions: Sequence[Reference], site: SiteIndex, found: _Found) -> list[str]:
+    """Each `{{ dataset.row.column }}` formatted, escaped; "" where it fails."""
     values: list[str] = []
-    for ref in parsed.expressions:
+    for ref in expressions:
         name = ref.text.split(".", 1)[0].strip()
         try:
             values.append(_escape(resolve_expression(ref.text, site.datasets)))
-            read.add(site.datasets[name].path)
+            found.read.add(site.datasets[name].path)
         except ProseError as error:
             if f"data:{name}" not in site.broken:  # a broken data file reports itself
-                place(error, ref)
+                found.place(error, ref)
             values.append("")
+    return values
+
+
+def _links(refs: Sequence[Reference], source: SourcePage, site: SiteIndex,
+           found: _Found) -> list[str]:
+    """Each link to a source file as the URL of what it names, relative to the page."""
+    prefix = root_prefix(source.url)
+    here = content_path(source.source)
     links: list[str] = []
-    for ref in parsed.links:
+    for ref in refs:
         try:
             url, depends_on = resolve_link(ref.text, here, prefix, site.targets, site.assets,
                                            site.broken)
         except ProseError as error:
-            place(error, ref)
+            found.place(error, ref)
             url, depends_on = "", None
         links.append(_escape(url))
         if depends_on:
-            read.add(depends_on)
-    for inputs in chart_inputs:
-        if inputs is not None:
-            read.update(inputs)
-    if errors:
-        raise ProseError(problems=errors)
-    lookup = {"E": values, "L": links, "C": figures}
-    content = PLACEHOLDER.sub(lambda m: lookup[m.group(1)][int(m.group(2))], parsed.html)
+            found.read.add(depends_on)
+    return links
+
+
+def _page(source: SourcePage, parsed: ParsedMarkdown, content: str,
+          chart_inputs: Sequence[frozenset[str] | None]) -> Page:
     social_index = int(source.extra.get("social_chart", 1)) - 1
     has_social = 0 <= social_index < len(chart_inputs) and chart_inputs[social_index] is not None
-    page = Page(
+    return Page(
         source=source.source,
         url=source.url,
         output_path=source.output_path,
@@ -95,7 +125,6 @@ def resolve_page(
         social_image=source.url + "social.png" if has_social else None,
         extra=source.extra,
     )
-    return page, frozenset(read)
 
 
 def _escape(text: str) -> str:

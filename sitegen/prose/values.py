@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
-from sitegen.inputs.data import Dataset, Value
-from sitegen.errors import ProseError
+from sitegen.errors import Problem, ProseError
+from sitegen.inputs import Dataset, Value
 
 _EXPRESSION = re.compile(
     r"^(?P<dataset>[\w-]+)\.(?P<row>[\w-]+)\.(?P<column>[\w-]+)"
@@ -72,7 +72,7 @@ def resolve_in_text(text: str, datasets: Mapping[str, Dataset]) -> str:
 
     Problems carry the line and column within text (1-based), for the caller to shift.
     """
-    problems = []
+    problems: list[Problem] = []
 
     def value(match: re.Match[str]) -> str:
         try:

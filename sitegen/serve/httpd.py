@@ -107,14 +107,14 @@ class SiteHTTPServer(http.server.ThreadingHTTPServer):
 class _Handler(http.server.BaseHTTPRequestHandler):
     server: SiteHTTPServer
     protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go in two writes: no 40 ms ACK stall
+    disable_nagle_algorithm = True  # headers and body go in two writes: no delayed-ACK stall
     server_version = "sitegen"
     sys_version = ""
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+    def do_GET(self) -> None:
         self._answer(head=False)
 
-    def do_HEAD(self) -> None:  # noqa: N802
+    def do_HEAD(self) -> None:
         self._answer(head=True)
 
     def _answer(self, head: bool) -> None:
@@ -187,7 +187,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self.wfile.write(text.encode())
         self.wfile.flush()
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         if self.server.verbose:
             self.server.log(f"{self.address_string()} {format % args}")
 
@@ -215,7 +215,7 @@ def _site_path(url_path: str) -> str | None:
 
 
 def _content_type(path: str) -> str:
-    kind, encoding = mimetypes.guess_type(path)
+    kind, _ = mimetypes.guess_type(path)
     if kind is None:
         kind = {".webmanifest": "application/manifest+json", ".mjs": "text/javascript"}.get(
             PurePosixPath(path).suffix, "application/octet-stream")

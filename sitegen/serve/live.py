@@ -126,7 +126,8 @@ def _page_change(before: bytes, after: bytes, renames: Mapping[str, str],
     new_figures = _FIGURE.findall(after)
     if (old_figures and len(old_figures) == len(new_figures)
             and _FIGURE.sub(b"", before) == _FIGURE.sub(b"", after)):
-        indexes = [i for i, (a, b) in enumerate(zip(old_figures, new_figures)) if a != b]
+        pairs = enumerate(zip(old_figures, new_figures, strict=True))
+        indexes = [i for i, (a, b) in pairs if a != b]
         if indexes:
             return "charts", indexes
         return ("css", []) if renames else ("reload", [])

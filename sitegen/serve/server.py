@@ -74,7 +74,8 @@ class Server:
         """Bind, start watching and the first build; returns the URL. Requests wait for it."""
         self.httpd = self._bind()
         address = self.httpd.server_address
-        shown = f"[{address[0]}]" if ":" in str(address[0]) else address[0]
+        host = str(address[0])
+        shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{address[1]}/"
         self.watcher = SiteWatcher(self.root, self.changes, _output_dir(self.root),
                                    log=self.log)
@@ -124,9 +125,9 @@ class Server:
                                        verbose=self.verbose)
             except OSError as error:
                 if error.errno not in _ADDRESS_IN_USE:
-                    raise ServeError(f"cannot listen on {self.host}:{port}: "
-                                       f"{error.strerror or error}",
-                                       hint="check --host (127.0.0.1 is the safe default)") from None
+                    raise ServeError(
+                        f"cannot listen on {self.host}:{port}: {error.strerror or error}",
+                        hint="check --host (127.0.0.1 is the safe default)") from None
                 last = error
                 continue
             if port != self.port:
@@ -176,8 +177,8 @@ class Server:
         one-page rebuilds, so they cost what the page costs, not what the site does.
 
         A full collection now, and what survives it frozen out of later ones: the collector
-        then never walks the whole site's objects during a one-page rebuild (30 ms at 1,000
-        pages). After the first good build, the parser is warmed here (`Builder.warm_up`).
+        then never walks the whole site's objects during a one-page rebuild. After the first
+        good build, the parser is warmed here (`Builder.warm_up`).
         """
         if not self._warmed:
             self._warmed = True

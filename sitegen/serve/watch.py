@@ -12,11 +12,13 @@ picked up; a deleted one is dropped and watched again when it comes back.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from sitegen.config import CACHE_DIR, CONFIG_FILE, WATCHED_DIRS
 
@@ -85,7 +87,7 @@ class Changes:
             self.on_change()
 
     def next_batch(self) -> tuple[list[str], int] | None:
-        """Block until a change and then a quiet period; (paths in order, seen). None once closed."""
+        """Block until a change and a quiet period: (paths in order, seen); None once closed."""
         with self._cond:
             while True:
                 if self._closed:
@@ -118,7 +120,7 @@ class SiteWatcher:
         self.changes = changes
         self.output_dir = output_dir
         self.log = log or print
-        self._observer = None
+        self._observer: Any = None
         self._watches: dict[str, object] = {}
         self._lock = threading.Lock()
 
@@ -132,10 +134,8 @@ class SiteWatcher:
         except OSError as error:  # e.g. the inotify watch limit: slower, but still right
             self.log(f"*** cannot watch for changes with system notifications ({error}); "
                      "polling the files once a second instead ***")
-            try:
-                self._observer.stop()  # type: ignore[union-attr]
-            except Exception:  # noqa: BLE001 - it never fully started
-                pass
+            with contextlib.suppress(Exception):  # it never fully started
+                self._observer.stop()
             self._observer = None
             self._watches.clear()
             self._start(PollingObserver(timeout=1))
@@ -159,10 +159,8 @@ class SiteWatcher:
         with self._lock:
             old = self._watches.pop(name, None)
             if old is not None:
-                try:
+                with contextlib.suppress(KeyError, OSError):
                     self._observer.unschedule(old)
-                except (KeyError, OSError):
-                    pass
             folder = self.root / name
             if folder.is_dir():
                 try:

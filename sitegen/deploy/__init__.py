@@ -10,31 +10,31 @@ never a silent force-push.
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import subprocess
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sitegen.build import BuildOptions, BuildResult, build_site
 from sitegen.config import load_config, normalise_base_url
+from sitegen.deploy.git import (
+    Git,
+    SourceState,
+    check_branch_free,
+    commit_identity,
+    gist,
+    open_repository,
+    remote_url,
+    source_state,
+    write_tree,
+)
+from sitegen.deploy.pages_url import choose_base_url, cname_domain, github_pages_url
 from sitegen.errors import DeployError
 
-FALLBACK_NAME = "sitegen"
-FALLBACK_EMAIL = "sitegen@localhost"
-
-_GITHUB_URL = re.compile(
-    r"""^(?:[a-z][a-z0-9+.-]*://)?      # https://, ssh://, git:// or nothing (scp form)
-        (?:[^@/]+@)?                    # git@ or user:token@
-        (?:www\.)?github\.com(?::\d+)?  # the host, perhaps with a port
-        [:/]+([^/]+)/([^/]+?)           # OWNER/REPO
-        (?:\.git)?/*$""",
-    re.IGNORECASE | re.VERBOSE,
-)
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+__all__ = [
+    "DeployOptions", "DeployResult", "SourceState", "choose_base_url", "cname_domain",
+    "deploy", "deploy_message", "github_pages_url", "report",
+]
 
 
 @dataclass(frozen=True)
@@ -52,15 +52,6 @@ class DeployOptions:
 
 
 @dataclass(frozen=True)
-class SourceState:
-    """The commit the site was built from, and whether the working tree differed from it."""
-
-    commit: str | None
-    branch: str | None
-    dirty: bool
-
-
-@dataclass(frozen=True)
 class DeployResult:
     """What a deploy did (or, for a dry run, would do)."""
 
@@ -71,160 +62,6 @@ class DeployResult:
     commit: str | None = None
     pushed: bool = False
     build: BuildResult | None = field(default=None, repr=False)
-
-
-@dataclass(frozen=True)
-class Git:
-    """Runs git in one repository; every failure becomes a DeployError naming the command."""
-
-    cwd: Path
-    env: Mapping[str, str] = field(default_factory=dict)
-
-    def run(self, *args: str, stdin: str | bytes | None = None, check: bool = True,
-            env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
-        """Run `git ARGS`; with check, a non-zero exit raises with git's own words."""
-        data = stdin.encode("utf-8") if isinstance(stdin, str) else stdin
-        try:
-            done = subprocess.run(
-                ["git", *args], cwd=self.cwd, input=data, capture_output=True,
-                env={**os.environ, **self.env, **(env or {})},
-            )
-        except FileNotFoundError:
-            raise _git_missing() from None
-        if check and done.returncode != 0:
-            raise DeployError(f"git {args[0]} failed: {_gist(done.stderr)}", self.cwd)
-        return done
-
-    def text(self, *args: str, stdin: str | bytes | None = None,
-             env: Mapping[str, str] | None = None) -> str:
-        """Run git and return its stdout, stripped."""
-        return self.run(*args, stdin=stdin, env=env).stdout.decode("utf-8", "replace").strip()
-
-    def ok(self, *args: str) -> bool:
-        """Whether `git ARGS` succeeds (for yes/no questions such as --is-ancestor)."""
-        return self.run(*args, check=False).returncode == 0
-
-    def rev(self, ref: str) -> str | None:
-        """The commit a ref names, or None when there is no such ref."""
-        done = self.run("rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}", check=False)
-        if done.returncode != 0:
-            return None
-        return done.stdout.decode().strip() or None
-
-
-def _gist(stderr: bytes) -> str:
-    """git's first fatal/error line (the rest is usually advice), or its first line."""
-    lines = [line.strip() for line in stderr.decode("utf-8", "replace").splitlines()]
-    lines = [line for line in lines if line]
-    errors = [line for line in lines if line.startswith(("fatal:", "error:"))]
-    return (errors or lines or ["no message"])[0]
-
-
-# ---------------------------------------------------------------------- the base URL
-
-def github_pages_url(remote_url: str) -> str | None:
-    """The Pages URL of a GitHub remote (https://owner.github.io/repo/), or None if not GitHub."""
-    match = _GITHUB_URL.match(remote_url.strip())
-    if not match:
-        return None
-    owner, repo = match.group(1).lower(), match.group(2)
-    if repo.lower() in (f"{owner}.github.io", f"{owner}.github.com"):
-        return f"https://{owner}.github.io/"
-    return f"https://{owner}.github.io/{repo}/"
-
-
-def cname_domain(value: str) -> str:
-    """A custom domain as GitHub's CNAME file wants it: a bare host name, lower case."""
-    domain = re.sub(r"^[a-z]+://", "", value.strip(), flags=re.IGNORECASE).rstrip("/").lower()
-    if not _DOMAIN.match(domain):
-        raise DeployError(
-            f"--cname '{value}' is not a domain name",
-            hint="pass the bare host name, for example --cname www.example.org",
-        )
-    return domain
-
-
-def choose_base_url(explicit: str | None, cname: str | None, remote_url: str) -> str | None:
-    """--base-url, else the custom domain, else the GitHub Pages URL; None: sitegen.toml's."""
-    if explicit:
-        return explicit
-    if cname:
-        return f"https://{cname}/"
-    return github_pages_url(remote_url)
-
-
-# ---------------------------------------------------------------------- the repository
-
-def _git_missing() -> DeployError:
-    return DeployError("git is not installed (or not on PATH)",
-                        hint="install git (https://git-scm.com) and run sitegen deploy again")
-
-
-def open_repository(root: Path) -> Git:
-    """A Git for the repository holding root; errors if git is missing or root is not in one."""
-    if shutil.which("git") is None:
-        raise _git_missing()
-    git = Git(root)
-    done = git.run("rev-parse", "--show-toplevel", check=False)
-    if done.returncode != 0:
-        raise DeployError(
-            "not a git repository (deploy commits the site to a branch of one)", root,
-            hint="run `git init` and `git remote add origin URL`, or pass --root",
-        )
-    return git
-
-
-def remote_url(git: Git, remote: str) -> str:
-    """The remote's configured URL as written (before any url.*.insteadOf rewriting)."""
-    done = git.run("config", "--get", f"remote.{remote}.url", check=False)
-    url = done.stdout.decode("utf-8", "replace").strip()
-    if done.returncode == 0 and url:
-        return url
-    names = git.text("remote").split()
-    known = f"remotes here: {', '.join(names)}" if names else "this repository has no remotes"
-    raise DeployError(
-        f"no remote named '{remote}'", git.cwd,
-        hint=f"{known}; add one with `git remote add {remote} URL` or pass --remote NAME",
-    )
-
-
-def source_state(git: Git) -> SourceState:
-    """HEAD's commit and branch, and whether tracked or new files differ from it."""
-    branch = git.run("symbolic-ref", "--quiet", "--short", "HEAD", check=False)
-    status = git.text("--no-optional-locks", "status", "--porcelain")
-    return SourceState(
-        commit=git.rev("HEAD"),
-        branch=branch.stdout.decode().strip() or None,
-        dirty=bool(status),
-    )
-
-
-def _check_branch_free(git: Git, branch: str) -> None:
-    """Refuse to move a branch that some worktree has checked out (its files would go stale)."""
-    ref = f"refs/heads/{branch}"
-    if not git.ok("check-ref-format", ref):
-        raise DeployError(f"'{branch}' is not a valid branch name", hint="pass --branch gh-pages")
-    listing = git.text("worktree", "list", "--porcelain")
-    for block in listing.split("\n\n"):
-        lines = block.splitlines()
-        if f"branch {ref}" in lines:
-            where = lines[0].removeprefix("worktree ")
-            raise DeployError(
-                f"the branch '{branch}' is checked out in {where}", where,
-                hint="switch that checkout to your source branch first; deploy never touches "
-                     "a checked-out branch",
-            )
-
-
-def commit_identity(git: Git) -> dict[str, str]:
-    """Environment for commit-tree: the configured identity, else sitegen <sitegen@localhost>."""
-    env: dict[str, str] = {}
-    for role in ("AUTHOR", "COMMITTER"):
-        known = git.run("-c", "user.useConfigOnly=true", "var", f"GIT_{role}_IDENT", check=False)
-        if known.returncode != 0:
-            env[f"GIT_{role}_NAME"] = FALLBACK_NAME
-            env[f"GIT_{role}_EMAIL"] = FALLBACK_EMAIL
-    return env
 
 
 # ---------------------------------------------------------------------- the commit
@@ -246,19 +83,6 @@ def deploy_message(options: DeployOptions, source: SourceState, base_url: str) -
     if base_url:
         body.append(f"Base URL: {base_url}")
     return subject.strip() + "\n\n" + "\n".join(body) + "\n"
-
-
-def write_tree(git: Git, site_dir: Path, index_file: Path) -> str:
-    """Store every file under site_dir byte for byte and return the tree: no filters, no ignores."""
-    paths = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*") if p.is_file())
-    hashes = git.text("hash-object", "-w", "--no-filters", "--stdin-paths",
-                      stdin="".join(f"{site_dir / p}\n" for p in paths)).split()
-    if len(hashes) != len(paths):
-        raise DeployError("git hash-object returned the wrong number of objects", site_dir)
-    env = {"GIT_INDEX_FILE": str(index_file)}
-    entries = "".join(f"100644 {sha}\t{path}\0" for sha, path in zip(hashes, paths))
-    git.run("update-index", "--add", "-z", "--index-info", stdin=entries, env=env)
-    return git.text("write-tree", env=env)
 
 
 def choose_parent(git: Git, options: DeployOptions, local: str | None,
@@ -284,7 +108,7 @@ def _remote_tip(git: Git, options: DeployOptions, say: Callable[[str], None]) ->
     ref = f"refs/heads/{options.branch}"
     listed = git.run("ls-remote", "--heads", options.remote, ref, check=False)
     if listed.returncode != 0:
-        said = _gist(listed.stderr)
+        said = gist(listed.stderr)
         if options.push:
             raise DeployError(f"cannot reach the remote '{options.remote}': {said}", git.cwd,
                                hint="check the network and the remote's URL (git remote -v)")
@@ -318,7 +142,7 @@ def _push(git: Git, options: DeployOptions, commit: str) -> None:
                  "it; use --force only to overwrite what is there",
         )
     raise DeployError(
-        f"pushing to {options.remote} failed: {_gist(done.stderr)}", git.cwd,
+        f"pushing to {options.remote} failed: {gist(done.stderr)}", git.cwd,
         hint=f"check access to the remote (git push {options.remote} {options.branch} shows "
              "the details); the deploy commit was not kept",
     )
@@ -337,7 +161,7 @@ def deploy(root: Path, options: DeployOptions,
     cname = cname_domain(options.cname) if options.cname else None
     git = open_repository(root)
     url = remote_url(git, options.remote)
-    _check_branch_free(git, options.branch)
+    check_branch_free(git, options.branch)
     source = source_state(git)
     chosen = choose_base_url(options.build.base_url, cname, url)
     base_override = normalise_base_url(chosen) if chosen else None
