@@ -57,7 +57,7 @@ def run_sitegen(*args: str, cwd: Path, env: Mapping[str, str] | None = None,
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

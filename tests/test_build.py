@@ -19,7 +19,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from sitegen.build import BuildOptions, Builder, build_site
+from sitegen.build import Builder, BuildOptions, build_site
 from sitegen.errors import SitegenError
 
 REPO = Path(__file__).resolve().parent.parent

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from sitegen import charts
-from sitegen.charts import render as chart_render
 from sitegen.charts import ChartBlock, ChartCache, render_all
+from sitegen.charts import render as chart_render
 from sitegen.config import SitePaths
 from sitegen.errors import Problem, ProblemCollector
 from sitegen.inputs.data import load_datasets
@@ -447,7 +447,7 @@ def test_missing_chart_module_points_at_the_python_key_and_lists_modules(site):
     root = site({"content/charts/by_group.py": LAYERED_MODULE})
     problem = error(root, "description: d\npython: by_grup\n")
     assert (problem.path, problem.line) == ("content/page.md", 12)
-    assert "no chart module content/charts/by_grup.py (modules: by_group)" == problem.message
+    assert problem.message == "no chart module content/charts/by_grup.py (modules: by_group)"
     assert problem.hint == "did you mean 'by_group'?"
 
 

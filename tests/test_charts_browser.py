@@ -11,7 +11,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import run_sitegen, write_files
 
 pytestmark = pytest.mark.browser

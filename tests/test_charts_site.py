@@ -20,8 +20,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import run_sitegen, write_files
+
 from sitegen.build import BuildOptions, build_site
 
 HERE = Path(__file__).resolve().parent / "charts_golden"
@@ -43,7 +43,7 @@ def chart_parts(out: Path) -> dict[str, str]:
         if not path.is_file():
             continue
         name = path.relative_to(out).as_posix()
-        parts[name] = (f"vega bundle, {len(path.read_bytes()) > 500_000 and 'over' or 'UNDER'} "
+        parts[name] = (f"vega bundle, {(len(path.read_bytes()) > 500_000 and 'over') or 'UNDER'} "
                        "500 kB\n" if name.startswith("charts/vega.")
                        else path.read_text(encoding="utf-8"))
     return parts

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from sitegen.config import SitePaths
-from sitegen.inputs.content import discover, page_url, read_page, title_from_name
 from sitegen.errors import SitegenError
+from sitegen.inputs.content import discover, page_url, read_page, title_from_name
 
 
 @pytest.mark.parametrize(("source", "url", "output"), [

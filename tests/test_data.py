@@ -7,9 +7,8 @@ import datetime as dt
 import pytest
 
 from sitegen.config import SitePaths
-from sitegen.errors import ProblemCollector
+from sitegen.errors import ProblemCollector, SitegenError
 from sitegen.inputs.data import load_dataset, load_datasets
-from sitegen.errors import SitegenError
 
 
 def _load(tmp_path, name, text):

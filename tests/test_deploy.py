@@ -26,10 +26,16 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 import yaml
-
 from conftest import REPO, run_sitegen
-from sitegen.deploy import DeployOptions, SourceState, choose_base_url, cname_domain
-from sitegen.deploy import deploy_message, github_pages_url
+
+from sitegen.deploy import (
+    DeployOptions,
+    SourceState,
+    choose_base_url,
+    cname_domain,
+    deploy_message,
+    github_pages_url,
+)
 from sitegen.errors import SitegenError
 
 GITHUB_URL = "https://github.com/owner/demo.git"

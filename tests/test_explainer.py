@@ -22,8 +22,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from conftest import REPO, run_sitegen
+
 from sitegen.prose.values import format_value
 
 CONTENT = REPO / "content"

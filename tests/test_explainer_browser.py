@@ -14,7 +14,6 @@ import threading
 from collections.abc import Iterator
 
 import pytest
-
 from conftest import REPO, PageWatch, run_sitegen
 
 pytestmark = pytest.mark.browser
@@ -26,7 +25,7 @@ TIMEOUT = 15_000  # ms: generous for a loaded CI machine; tests wait for conditi
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

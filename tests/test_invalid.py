@@ -13,7 +13,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from conftest import run_sitegen, write_files
 
 CASES_DIR = Path(__file__).resolve().parent / "invalid"

@@ -20,13 +20,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from conftest import run_sitegen
+
 from sitegen.build import Builder, BuildOptions
 from sitegen.errors import SitegenError
+from sitegen.serve import Server
 from sitegen.serve.httpd import _site_path
 from sitegen.serve.live import compare_builds
-from sitegen.serve import Server
 from sitegen.serve.watch import Changes, is_relevant
 
 WAIT = 20.0
@@ -48,7 +48,7 @@ class Running:
         self.host, self.port = server.httpd.server_address[:2]  # type: ignore[union-attr]
 
     @property
-    def site(self):  # noqa: ANN201
+    def site(self):
         return self.server.site
 
     def get(self, path: str) -> tuple[int, dict[str, str], str]:
@@ -176,7 +176,7 @@ def test_pages_are_served_from_memory_with_folder_urls_and_the_404_page(serve_si
     assert live.get("/stale.html")[0] == 404  # the disk is never read
     status, headers, body = live.get("/__sitegen/livereload.js")
     assert status == 200 and "EventSource" in body
-    css = [p for p in live.site.files if p.startswith("css/site.")][0]
+    css = next(p for p in live.site.files if p.startswith("css/site."))
     status, headers, body = live.get("/" + css)
     assert status == 200 and headers["content-type"].startswith("text/css")
     assert "livereload" not in body
@@ -262,7 +262,7 @@ class GatedBuilder:
         self.gate = threading.Event()
         self.gate.set()
 
-    def build(self, changed=None):  # noqa: ANN001, ANN201
+    def build(self, changed=None):
         result = self.real.build(changed=changed)
         self.entered.set()
         assert self.gate.wait(WAIT)
@@ -372,7 +372,7 @@ def test_a_build_error_keeps_the_last_good_site_and_recovers(serve_site) -> None
     assert "nosuch" in problem["message"]
     status, _, body = live.get("/about/")
     assert status == 200 and "First version." in body  # the last good build, still served
-    assert any(l.startswith("content/about.md:7:") and "error" in l for l in live.lines)
+    assert any(line.startswith("content/about.md:7:") and "error" in line for line in live.lines)
     assert "still serving the last good build" in live.lines[-1]
     late = EventStream(live.host, live.port)  # a tab opened now sees the overlay too
     assert late.next("hello")["error"]["problems"][0]["path"] == "content/about.md"
@@ -500,7 +500,7 @@ def test_a_stylesheet_edit_is_a_swap_not_a_reload(serve_site) -> None:
     live = serve_site({**BASIC, "static/css/site.css": "body { color: red; }\n"})
     events = live.events()
     events.next("hello")
-    old = [p for p in live.site.files if p.startswith("css/site.")][0]
+    old = next(p for p in live.site.files if p.startswith("css/site."))
     write(live.server.root / "static/css/site.css", "body { color: blue; }\n")
     news = events.next("build")
     new = news["css"][old]
@@ -568,7 +568,7 @@ def test_the_command_serves_on_localhost_and_stops_cleanly_on_ctrl_c(make_site) 
     )
     try:
         lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(l) for l in proc.stdout], daemon=True).start()
+        threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
         deadline = time.monotonic() + WAIT
         while True:
             line = lines.get(timeout=max(0.01, deadline - time.monotonic()))

@@ -156,7 +156,7 @@ def test_a_chart_only_change_is_re_embedded_in_place(live, browser_page) -> None
 
 def test_path_traversal_is_refused_in_the_browser(live, browser_page, tmp_path: Path) -> None:
     (tmp_path / "secret.txt").write_text("TOPSECRET")
-    server, url = live()
+    _, url = live()
     page = browser_page.page
     for path in ("%2e%2e/%2e%2e/secret.txt", "..%2f..%2fsecret.txt", "%2e%2e%5csecret.txt",
                  "..%5c..%5c..%5cetc/passwd"):

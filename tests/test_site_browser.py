@@ -11,7 +11,6 @@ from pathlib import Path
 from urllib.parse import urldefrag, urljoin
 
 import pytest
-
 from conftest import REPO, run_sitegen
 
 pytestmark = pytest.mark.browser

@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from sitegen.inputs.data import load_dataset
 from sitegen.errors import SitegenError
+from sitegen.inputs.data import load_dataset
 from sitegen.prose.values import format_value, resolve_expression
 
 
