@@ -293,7 +293,7 @@ def _worker_setup() -> dict[str, Any]:
             theme = (active() if active is not None else {}).get("config") or {}
             wanted = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
             version = wanted if wanted in vlc.get_vegalite_versions() else None
-        except Exception as exc:  # noqa: BLE001 - fall back to the copied defaults
+        except Exception as exc:
             print(f"altair unavailable ({exc}); using the copied theme", file=sys.stderr)
         _WORKER.update(vlc=vlc, theme=theme, version=version)
     return _WORKER
@@ -321,7 +321,7 @@ def render(kind: str, spec_json: str) -> tuple[str | None, str | None]:
         options["config"] = STATIC_CONFIG
     try:
         svg = w["vlc"].vegalite_to_svg(spec, **options)
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
         text = next((ln for ln in lines if ln.startswith("Error:")), lines[-1] if lines else "")
         return None, text
@@ -611,7 +611,7 @@ def spec_changes(original: dict, site_spec: dict) -> list[str]:
                 else:
                     walk(a[key], b[key], here)
         elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
-            for index, (x, y) in enumerate(zip(a, b)):
+            for index, (x, y) in enumerate(zip(a, b, strict=True)):
                 walk(x, y, f"{path}[{index}]")
         elif a != b:
             changes.append(f"{path}: {json.dumps(a)[:40]} -> {json.dumps(b)[:40]}")
@@ -662,7 +662,7 @@ def data_changes(file: Path, records: list[dict]) -> list[str]:
     changed: dict[str, collections.Counter] = collections.defaultdict(collections.Counter)
     example: dict[str, str] = {}
     is_csv = file.suffix != ".json"
-    for before, after in zip(original, records):
+    for before, after in zip(original, records, strict=False):
         for column in set(before) | set(after):
             a, b = before.get(column), after.get(column)
             if is_csv and a == "":
@@ -1025,7 +1025,7 @@ def diag_futures(item: dict, route: str, datasets: Path, renderer: Renderer) -> 
     if swapped is not None:
         futures["site_spec_original_data"] = renderer.submit("asis", swapped)
     mixed = copy.deepcopy(item["spec"])
-    for name, (where, _file) in named.items():
+    for where, _file in named.values():
         set_at(mixed, where, _get(item["page_spec"], where))
     mixed["datasets"] = site_spec["datasets"]
     futures["original_spec_site_data"] = renderer.submit("ref", mixed)
