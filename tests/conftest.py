@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
@@ -23,6 +24,35 @@ CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-background-networking",
     "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
 ]
+
+
+USER_CACHE_VAR = "SITEGEN_CACHE_DIR"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """One user-level cache for the whole run, shared by every xdist worker and every
+    `sitegen` child process (they inherit the variable), so the chart runtime is made once a
+    run, never read from or written to the developer's own cache."""
+    if hasattr(config, "workerinput"):
+        return  # a worker: the controller has set the variable before starting it
+    directory = tempfile.mkdtemp(prefix="sitegen-test-user-cache-")
+    config.stash[_USER_CACHE] = (directory, os.environ.get(USER_CACHE_VAR))
+    os.environ[USER_CACHE_VAR] = directory
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    saved = config.stash.get(_USER_CACHE, None)
+    if saved is None:
+        return
+    directory, before = saved
+    if before is None:
+        os.environ.pop(USER_CACHE_VAR, None)
+    else:
+        os.environ[USER_CACHE_VAR] = before
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+_USER_CACHE = pytest.StashKey[tuple[str, "str | None"]]()
 
 
 def write_files(root: Path, files: Mapping[str, str | bytes]) -> Path:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,17 +63,10 @@ def chart(data):
 """
 
 
-@pytest.fixture(scope="session")
-def bundle_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A cache holding the vega bundle, made once: each site's cache starts from a copy."""
-    directory = tmp_path_factory.mktemp("bundle-cache")
-    charts.runtime_files(ChartCache(directory))
-    return directory
-
-
 @pytest.fixture
-def site(tmp_path: Path, bundle_cache: Path):
-    """site({path: text}) -> a site root with the two datasets, those files and a warm bundle."""
+def site(tmp_path: Path):
+    """site({path: text}) -> a site root with the two datasets and those files (the run's
+    user-level cache, conftest's, holds the runtime)."""
     def make(files: dict[str, str] | None = None) -> Path:
         root = tmp_path / "site"
         for relative, text in {"content/data/shipments.csv": SHIPMENTS,
@@ -82,7 +74,6 @@ def site(tmp_path: Path, bundle_cache: Path):
             path = root / relative
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
-        shutil.copytree(bundle_cache, root / ".sitegen-cache", dirs_exist_ok=True)
         return root
     return make
 
@@ -108,8 +99,8 @@ def render(root: Path, *texts: str, strict: bool = False, cache: bool = True,
     problems = ProblemCollector()
     datasets = load_datasets(paths, problems)
     blocks = [ChartBlock(page, i, text, line + 10 * i) for i, text in enumerate(texts)]
-    results = render_all(blocks, datasets, paths, ChartCache(paths.cache) if cache else None,
-                         problems)
+    results = render_all(blocks, datasets, paths,
+                         ChartCache.for_site(paths.cache) if cache else None, problems)
     warning = "error" if strict else "warning"
     return results, ([Reported("error", p) for p in problems.errors]
                      + [Reported(warning, p) for p in problems.warnings])
@@ -658,8 +649,8 @@ def test_png_for_the_social_image_is_rendered_once_and_cached(site):
 # --- the runtime --------------------------------------------------------------------------
 
 
-def test_runtime_files_hold_the_bundle_embed_script_and_styles_named_in_head_html(bundle_cache):
-    cache = ChartCache(bundle_cache)  # runtime_files(cache) made the bundle there
+def test_runtime_files_hold_the_bundle_embed_script_and_styles_named_in_head_html(tmp_path):
+    cache = ChartCache.for_site(tmp_path)  # the run's user cache holds the bundle once made
     files = charts.runtime_files(cache)
     head = charts.head_html("../")
     names = sorted(files)
@@ -675,12 +666,14 @@ def test_runtime_files_hold_the_bundle_embed_script_and_styles_named_in_head_htm
     assert charts.runtime_files(cache) == files  # the second time from the cache
     assert head.startswith('<link rel="stylesheet" href="../charts/sitegen-charts.')
     assert '<script defer src="../charts/sitegen-charts.' in head
+    assert not list(tmp_path.rglob("*.js"))  # nothing of it in the site's own cache
 
 
-def test_render_all_prepares_the_bundle_in_the_cache(site):
+def test_render_all_prepares_the_bundle_in_an_empty_user_cache(site, tmp_path, monkeypatch):
+    shared = charts.runtime_files(ChartCache.for_site(tmp_path / "other"))
+    monkeypatch.setenv("SITEGEN_CACHE_DIR", str(tmp_path / "fresh-user-cache"))
     root = site()
-    (bundle,) = (root / ".sitegen-cache" / "charts").glob("vega-bundle-*.js")
-    made_before = bundle.read_bytes()
-    bundle.unlink()
     render(root, BAR)
-    assert bundle.read_bytes() == made_before
+    (bundle,) = (tmp_path / "fresh-user-cache").rglob("vega-bundle-*.js")
+    assert bundle.read_bytes() in shared.values()
+    assert not list((root / ".sitegen-cache").rglob("*.js"))

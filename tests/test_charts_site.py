@@ -129,3 +129,37 @@ def test_a_warm_rebuild_renders_no_chart_and_gives_the_same_site(tmp_path):
     second = {p.relative_to(root / "_site"): p.read_bytes()
               for p in sorted((root / "_site").rglob("*")) if p.is_file()}
     assert first == second
+
+
+def test_a_cold_site_build_takes_the_runtime_from_the_user_cache(tmp_path, monkeypatch):
+    from sitegen.charts.runtime import bundle_name
+
+    user = tmp_path / "user-cache"
+    monkeypatch.setenv("SITEGEN_CACHE_DIR", str(user))
+    marker = b"/* the runtime as the user cache holds it */\n"
+    (user / bundle_name()).parent.mkdir(parents=True)
+    (user / bundle_name()).write_bytes(marker)
+    site = tmp_path / "site"
+    shutil.copytree(HERE / "site", site, ignore=shutil.ignore_patterns("_site", ".sitegen-cache"))
+    build_site(site, tmp_path / "out", BuildOptions())
+    (published,) = (tmp_path / "out" / "charts").glob("vega.*.js")
+    assert published.read_bytes() == marker  # read from the user cache, not made again
+    assert not list((site / ".sitegen-cache").rglob("*bundle*"))
+
+
+def test_the_user_cache_folder_is_the_platform_one_unless_the_variable_names_another(
+        monkeypatch, tmp_path):
+    import platformdirs
+
+    from sitegen.cache import UserCache, user_cache_dir
+
+    monkeypatch.delenv("SITEGEN_CACHE_DIR", raising=False)
+    assert user_cache_dir() == Path(platformdirs.user_cache_dir("sitegen", appauthor=False))
+    monkeypatch.setenv("SITEGEN_CACHE_DIR", str(tmp_path / "mine"))
+    cache = UserCache.default()
+    assert cache.directory == tmp_path / "mine"
+    assert cache.get("a/b.bin", lambda: b"made") == b"made"
+    assert cache.get("a/b.bin", lambda: b"made again") == b"made"  # kept, not made twice
+    assert [p.name for p in (tmp_path / "mine" / "a").iterdir()] == ["b.bin"]  # no temp left
+    (tmp_path / "a-file").write_bytes(b"")
+    assert UserCache(tmp_path / "a-file").get("x", lambda: b"y") == b"y"  # unwritable: made

@@ -77,7 +77,7 @@ def load_site(config: Config, files: ContentFiles, page_cache: PageCache,
     if charts:
         from sitegen import charts as chart_room
 
-        runtime = chart_room.runtime_files(chart_room.ChartCache(paths.cache))
+        runtime = chart_room.runtime_files(chart_room.ChartCache.for_site(paths.cache))
     return Site(
         config=config, pages=pages, assets=MappingProxyType(assets),
         static=MappingProxyType(dict(static_files(paths, problems))),
@@ -127,7 +127,7 @@ def _charts(pages: Sequence[LoadedPage], datasets: Mapping[str, Dataset], paths:
             continue
         chart_blocks.append(chart_room.ChartBlock(page.source.source, index, text, line))
     results = chart_room.render_all(chart_blocks, datasets, paths,
-                                    chart_room.ChartCache(paths.cache), problems)
+                                    chart_room.ChartCache.for_site(paths.cache), problems)
     files: dict[str, tuple[bytes, str]] = {}
     for (page_source, _), chart in results.items():
         for path, data in chart.files.items():

@@ -17,7 +17,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from sitegen.cache import atomic_write, code_fingerprint
+from sitegen.cache import UserCache, atomic_write, code_fingerprint
 from sitegen.charts.blocks import ChartBlock
 
 CHARTS_VERSION = "2"
@@ -27,9 +27,19 @@ rendered again (and so entries of an older format are never read)."""
 
 @dataclass(frozen=True)
 class ChartCache:
-    """Rendered charts on disk, one JSON entry per chart key; safe to delete at any time."""
+    """Rendered charts on disk, one JSON entry per chart key; safe to delete at any time.
+
+    `user` is the user-level cache, for what depends only on library versions (the runtime);
+    without one, such things are made again whenever they are needed.
+    """
 
     directory: Path
+    user: UserCache | None = None
+
+    @classmethod
+    def for_site(cls, directory: Path) -> ChartCache:
+        """A site's chart cache, beside the user-level cache of this environment."""
+        return cls(directory, UserCache.default())
 
     def _path(self, name: str) -> Path:
         return self.directory / "charts" / name

@@ -53,8 +53,8 @@ def render_all(
     """Every chart block -> a RenderedChart, reusing cached ones; a chart that fails is left
     out and its problem recorded (its warnings too).
 
-    With a cache, the vega bundle is made into it too (in a worker, while the charts render),
-    so runtime_files(cache) finds it.
+    With a user cache that lacks the vega bundle, the bundle is made into it too (in a
+    worker, while the charts render), so runtime_files(cache) finds it.
     """
     versions = output_versions()
     results: dict[tuple[str, int], RenderedChart] = {}
@@ -69,7 +69,8 @@ def render_all(
             continue
         results[(block.page, block.index)] = hit[0]
         _warn(hit[1], block, problems)
-    want_bundle = bool(blocks) and cache is not None and not cache.has(bundle_name())
+    want_bundle = bool(blocks) and cache is not None and cache.user is not None \
+        and not cache.user.has(bundle_name())
     if misses or want_bundle:
         _render_misses(misses, datasets, paths, cache, want_bundle, results, problems)
     _check_unique_ids(results, blocks, problems)
@@ -116,9 +117,10 @@ def _render_misses(misses: Sequence[tuple[ChartBlock, str]], datasets: Mapping[s
         for prepared in pending:
             with problems.gather():
                 _finish(prepared, pool, cache, results, problems, version)
-        if pool is not None and bundle_ticket is not None and cache is not None:
+        if pool is not None and bundle_ticket is not None and cache is not None \
+                and cache.user is not None:
             bundle = pool.result(bundle_ticket, lambda: javascript_bundle(version))
-            cache.write(bundle_name(), bundle.encode())
+            cache.user.write(bundle_name(), bundle.encode())
     finally:
         if pool is not None:
             pool.close()

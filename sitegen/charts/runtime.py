@@ -1,7 +1,8 @@
 """The chart runtime a page with charts loads: the vega bundle, the embed script, the styles.
 
 The bundle is a pure function of the vl-convert and Altair versions, so its name hashes them
-and pages can name it before it is built; it is built once into the chart cache.
+and pages can name it before it is built; it is built once per version into the user-level
+cache (sitegen.cache.UserCache), which every site, the dev server, CI and the tests share.
 """
 
 from __future__ import annotations
@@ -23,33 +24,34 @@ def _asset(name: str) -> bytes:
 def bundle_name() -> str:
     """The bundle's cache name: it is a pure function of the vl-convert and Altair versions."""
     identity = f"{package_version('vl-convert-python')}|{package_version('altair')}"
-    return f"vega-bundle-{hashlib.sha256(identity.encode()).hexdigest()[:16]}.js"
+    return f"runtime/vega-bundle-{hashlib.sha256(identity.encode()).hexdigest()[:16]}.js"
 
 
 def _bundle_site_path() -> str:
-    return f"charts/{bundle_name().replace('vega-bundle-', 'vega.')}"
+    return f"charts/{bundle_name().replace('runtime/vega-bundle-', 'vega.')}"
 
 
 def runtime_files(cache: ChartCache | None = None) -> Mapping[str, bytes]:
     """Site path -> bytes of the chart runtime: vega bundle, embed script and stylesheet.
 
     Names carry a hash. The bundle's name hashes the versions that determine its bytes, so
-    pages can name it without building it (that takes over a second; pass the build's cache
-    and it is built once per vl-convert version).
+    pages can name it without building it (that takes seconds; with a cache that has a user
+    cache it is built once per version, for every site).
     """
-    bundle = cache.read(bundle_name()) if cache is not None else None
-    if bundle is None:
-        from sitegen.charts.render import javascript_bundle, vegalite_version
-
-        bundle = javascript_bundle(vegalite_version()).encode()
-        if cache is not None:
-            cache.write(bundle_name(), bundle)
+    user = cache.user if cache is not None else None
+    bundle = user.get(bundle_name(), _make_bundle) if user is not None else _make_bundle()
     script, style = _asset("charts.js"), _asset("charts.css")
     return MappingProxyType({
         _bundle_site_path(): bundle,
         content_hashed("charts/sitegen-charts.js", script): script,
         content_hashed("charts/sitegen-charts.css", style): style,
     })
+
+
+def _make_bundle() -> bytes:
+    from sitegen.charts.render import javascript_bundle, vegalite_version
+
+    return javascript_bundle(vegalite_version()).encode()
 
 
 def head_html(root_prefix: str) -> str:
