@@ -2,7 +2,7 @@
 
 The golden site `tests/charts_golden/site/` is built with `build_site` and each page's chart
 figures (plus the chart tags in its <head>) and every published chart file (CSV downloads,
-data files, the embed script and stylesheet; not the 900 kB vega bundle, only its name) are
+data files, the embed script and stylesheet; not the 570 kB vega bundle, only its name) are
 compared with `tests/charts_golden/expected/`. Only the charts' part of the pages is compared,
 so a theme change does not touch this golden site. On a mismatch the actual files go to
 `tests/charts_golden/_actual/` (gitignored) and the test shows the first difference. After an
@@ -129,22 +129,6 @@ def test_a_warm_rebuild_renders_no_chart_and_gives_the_same_site(tmp_path):
     second = {p.relative_to(root / "_site"): p.read_bytes()
               for p in sorted((root / "_site").rglob("*")) if p.is_file()}
     assert first == second
-
-
-def test_a_cold_site_build_takes_the_runtime_from_the_user_cache(tmp_path, monkeypatch):
-    from sitegen.charts.runtime import bundle_name
-
-    user = tmp_path / "user-cache"
-    monkeypatch.setenv("SITEGEN_CACHE_DIR", str(user))
-    marker = b"/* the runtime as the user cache holds it */\n"
-    (user / bundle_name()).parent.mkdir(parents=True)
-    (user / bundle_name()).write_bytes(marker)
-    site = tmp_path / "site"
-    shutil.copytree(HERE / "site", site, ignore=shutil.ignore_patterns("_site", ".sitegen-cache"))
-    build_site(site, tmp_path / "out", BuildOptions())
-    (published,) = (tmp_path / "out" / "charts").glob("vega.*.js")
-    assert published.read_bytes() == marker  # read from the user cache, not made again
-    assert not list((site / ".sitegen-cache").rglob("*bundle*"))
 
 
 def test_the_user_cache_folder_is_the_platform_one_unless_the_variable_names_another(

@@ -17,11 +17,11 @@ in those pages' <head>. The room, in the order a chart passes through it:
     blocks    a fence's YAML with the line of every key; the keys the page shows
     specs     YAML blocks -> checked Vega-Lite specs (fields typed in fields, schema errors
               worded in schema); modules runs `python:` blocks
-    render    vl-convert: SVG, PNG and the vega bundle, in worker processes
+    render    vl-convert: Vega-Lite -> Vega (what the page runs), SVG and PNG, in workers
     tables    the rows a chart shows, its sources, table and CSV
     cache     rendered charts on disk and the keys that say they are still good
     figures   a cache entry and the <figure> a RenderedChart places in a page
-    runtime   the bundle, embed script and stylesheet pages with charts load
+    runtime   vega + vega-embed (assets/vendor), embed script and stylesheet for chart pages
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from typing import Any
 from sitegen.cache import UserCache, atomic_write, code_fingerprint
 from sitegen.charts.blocks import ChartBlock
 
-CHARTS_VERSION = "2"
+CHARTS_VERSION = "3"
 """Bump when a change in the charts room alters rendered output, so cached charts are
 rendered again (and so entries of an older format are never read)."""
 

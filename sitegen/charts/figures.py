@@ -54,11 +54,14 @@ class RenderedChart:
     source_html: str
     svg: str
     spec_json: str
+    """The Vega spec the page's interactive chart runs (compiled from Vega-Lite at build)."""
     tables_html: str
     downloads: tuple[Download, ...]
     inputs: frozenset[str]
     png_spec_json: str
     key: str
+    vegalite_json: str = ""
+    """The Vega-Lite spec it was compiled from (data inline, URLs as ROOT_TOKEN paths)."""
     cache: ChartCache | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -124,10 +127,15 @@ def png_spec(chart: ChartSpec) -> dict[str, Any]:
 # --- the cache entry ------------------------------------------------------------------------
 
 
-def new_entry(block: ChartBlock, chart: ChartSpec, svg: str) -> dict[str, Any]:
+def interactive_spec(chart: ChartSpec) -> dict[str, Any]:
+    """The Vega-Lite spec the page's interactive chart is compiled from (URLs as ROOT_TOKEN)."""
+    return {k: v for k, v in chart.spec.items() if k != "$schema"}
+
+
+def new_entry(block: ChartBlock, chart: ChartSpec, svg: str, vega_json: str) -> dict[str, Any]:
     """What the cache keeps of a rendered chart: page-independent text, its inputs, and its
-    warnings as line offsets from the fence (a fence that moves keeps its entry)."""
-    interactive = {k: v for k, v in chart.spec.items() if k != "$schema"}
+    warnings as line offsets from the fence (a fence that moves keeps its entry). The page
+    ships `vega_json`, the chart compiled to Vega; `vegalite_json` is kept for tools."""
     return {
         "version": CHARTS_VERSION,
         "deps": {
@@ -137,7 +145,8 @@ def new_entry(block: ChartBlock, chart: ChartSpec, svg: str) -> dict[str, Any]:
         "title": chart.title, "subtitle": chart.subtitle, "description": chart.description,
         "caption": chart.caption, "kind": chart.kind, "figure_id": chart.figure_id,
         "source_html": source_html(chart.source_override, chart.used), "svg": svg,
-        "spec_json": _script_json(interactive),
+        "spec_json": vega_json.replace("<", "\\u003c"),
+        "vegalite_json": _script_json(interactive_spec(chart)),
         "png_spec_json": json.dumps(png_spec(chart)),
         "tables_html": tables_html(chart.spec, chart.used),
         "csvs": [[ds.name, csv_text(ds, rows)] for ds, rows in chart.used],
@@ -196,7 +205,7 @@ def rendered_chart(block: ChartBlock, key: str, entry: Mapping[str, Any],
         kind=entry["kind"], source_html=entry["source_html"], svg=entry["svg"],
         spec_json=entry["spec_json"], tables_html=entry["tables_html"], downloads=downloads,
         inputs=frozenset(entry["inputs"]), png_spec_json=entry["png_spec_json"], key=key,
-        cache=cache,
+        vegalite_json=entry["vegalite_json"], cache=cache,
     )
 
 

@@ -3,7 +3,7 @@
 A chart's key covers its block and module (charts.cache); a cached chart is reused while the
 datasets and files it read are unchanged. The rest are built here (YAML blocks in specs,
 `python:` blocks in modules) and drawn by vl-convert, in worker processes when there are many
-(charts.render), while the vega bundle for the runtime is made beside them.
+(charts.render), which also compiles each chart's Vega-Lite to the Vega spec the page ships.
 """
 
 from __future__ import annotations
@@ -20,12 +20,12 @@ from sitegen.charts.figures import (
     RenderedChart,
     file_bytes,
     from_entry,
+    interactive_spec,
     new_entry,
     png_spec,
     rendered_chart,
 )
 from sitegen.charts.modules import build_python_chart
-from sitegen.charts.runtime import bundle_name
 from sitegen.charts.schema import SchemaChecker, key_name
 from sitegen.charts.specs import ChartSpec, build_yaml_chart
 from sitegen.config import SitePaths
@@ -42,7 +42,9 @@ class _Prepared:
     chart: ChartSpec
     spec: dict[str, Any]
     job: tuple[str, str, str | None]
+    vega_job: tuple[str, str, str | None]
     ticket: int | None
+    vega_ticket: int | None
     png_ticket: int | None
 
 
@@ -52,9 +54,6 @@ def render_all(
 ) -> dict[tuple[str, int], RenderedChart]:
     """Every chart block -> a RenderedChart, reusing cached ones; a chart that fails is left
     out and its problem recorded (its warnings too).
-
-    With a user cache that lacks the vega bundle, the bundle is made into it too (in a
-    worker, while the charts render), so runtime_files(cache) finds it.
     """
     versions = output_versions()
     results: dict[tuple[str, int], RenderedChart] = {}
@@ -69,37 +68,28 @@ def render_all(
             continue
         results[(block.page, block.index)] = hit[0]
         _warn(hit[1], block, problems)
-    want_bundle = bool(blocks) and cache is not None and cache.user is not None \
-        and not cache.user.has(bundle_name())
-    if misses or want_bundle:
-        _render_misses(misses, datasets, paths, cache, want_bundle, results, problems)
+    if misses:
+        _render_misses(misses, datasets, paths, cache, results, problems)
     _check_unique_ids(results, blocks, problems)
     return results
 
 
 def _render_misses(misses: Sequence[tuple[ChartBlock, str]], datasets: Mapping[str, Dataset],
-                   paths: SitePaths, cache: ChartCache | None, want_bundle: bool,
+                   paths: SitePaths, cache: ChartCache | None,
                    results: dict[tuple[str, int], RenderedChart],
                    problems: ProblemCollector) -> None:
     """Build the specs of charts not in the cache and render them, then store them.
 
     With many charts, worker processes start first and render each spec as soon as it is
-    built (with the social-image PNG of each page's first chart), so vl-convert's start-up and
-    the bundle overlap the Altair work here; with few, this process renders them.
+    built (with its Vega spec, and the social-image PNG of each page's first chart), so
+    vl-convert's start-up overlaps the Altair work here; with few, this process renders them.
     """
-    from sitegen.charts.render import (
-        POOL_MIN_CHARTS,
-        POOL_WORKERS,
-        RenderPool,
-        javascript_bundle,
-        vegalite_version,
-    )
+    from sitegen.charts.render import POOL_MIN_CHARTS, POOL_WORKERS, RenderPool, vegalite_version
 
     many = len(misses) >= POOL_MIN_CHARTS
-    pool = RenderPool(POOL_WORKERS if many else 1) if many or want_bundle else None
+    pool = RenderPool(POOL_WORKERS) if many else None
     try:
         version = vegalite_version()
-        bundle_ticket = pool.submit("bundle", version) if pool and want_bundle else None
         checker = SchemaChecker()
         pending: list[_Prepared] = []
         for block, key in misses:
@@ -110,17 +100,16 @@ def _render_misses(misses: Sequence[tuple[ChartBlock, str]], datasets: Mapping[s
                 continue
             spec = chart.render_spec()
             job = (json.dumps(spec), chart.description, version)
-            ticket = pool.submit("svg", job) if pool and many else None
+            vega_job = (json.dumps(interactive_spec(chart)), "", version)
+            ticket = pool.submit("svg", job) if pool else None
+            vega_ticket = pool.submit("vega", vega_job) if pool else None
             png_ticket = (pool.submit("png", (json.dumps(png_spec(chart)), version))
-                          if pool and many and cache is not None and block.index == 0 else None)
-            pending.append(_Prepared(block, key, chart, spec, job, ticket, png_ticket))
+                          if pool and cache is not None and block.index == 0 else None)
+            pending.append(_Prepared(block, key, chart, spec, job, vega_job, ticket,
+                                     vega_ticket, png_ticket))
         for prepared in pending:
             with problems.gather():
                 _finish(prepared, pool, cache, results, problems, version)
-        if pool is not None and bundle_ticket is not None and cache is not None \
-                and cache.user is not None:
-            bundle = pool.result(bundle_ticket, lambda: javascript_bundle(version))
-            cache.user.write(bundle_name(), bundle.encode())
     finally:
         if pool is not None:
             pool.close()
@@ -140,7 +129,7 @@ def _finish(prepared: _Prepared, pool: Any, cache: ChartCache | None,
             results: dict[tuple[str, int], RenderedChart], problems: ProblemCollector,
             version: str | None) -> None:
     """One chart's SVG in hand: a problem if Vega failed, else an entry stored and a result."""
-    from sitegen.charts.render import locate_render_error, render_svg
+    from sitegen.charts.render import compile_vega, locate_render_error, render_svg
 
     block, chart = prepared.block, prepared.chart
     if prepared.ticket is None:
@@ -150,7 +139,13 @@ def _finish(prepared: _Prepared, pool: Any, cache: ChartCache | None,
     if svg is None:
         raise _render_error(block, chart, prepared.spec, error or "unknown error",
                             locate_render_error(prepared.spec, error or "", version))
-    entry = new_entry(block, chart, svg)
+    if prepared.vega_ticket is None:
+        vega, error = compile_vega(prepared.vega_job)
+    else:
+        vega, error = pool.result(prepared.vega_ticket, lambda: compile_vega(prepared.vega_job))
+    if vega is None:
+        raise _render_error(block, chart, prepared.spec, error or "unknown error", None)
+    entry = new_entry(block, chart, svg, vega)
     if cache is not None:
         cache.store(prepared.key, entry)
         if prepared.png_ticket is not None:

@@ -1,4 +1,4 @@
-"""Vega-Lite -> static SVG and PNG with vl-convert, in worker processes when that pays.
+"""Vega-Lite -> Vega, static SVG and PNG with vl-convert, in worker processes when that pays.
 
 vl-convert runs Vega in one embedded JavaScript runtime per process: threads do not speed it
 up and its first call costs most of a second, so many charts render in two worker processes
@@ -96,11 +96,27 @@ def fixed_size(spec: dict[str, Any]) -> dict[str, Any]:
     return {**spec, **changed, "autosize": autosize}
 
 
-def javascript_bundle(version: str | None) -> str:
-    """vega, vega-lite and vega-embed in one script that sets window.vegaEmbed."""
+INTERACTIVE_CONFIG: dict[str, Any] = {"background": "transparent"}
+"""Compiled into the page's Vega spec: the chart sits on the page's own background (the
+reader's theme is applied in the browser, as Vega config, by the embed script)."""
+
+
+def compile_vega(job: Job) -> Result:
+    """(Vega-Lite spec JSON, _, VL version) -> (Vega spec JSON, None) or (None, error text).
+
+    The page's interactive chart is this Vega spec, so the reader's browser needs Vega but
+    not the Vega-Lite compiler. Compact JSON with sorted keys, so the bytes are stable.
+    """
     import vl_convert as vlc
 
-    return vlc.javascript_bundle(vl_version=version)  # type: ignore[call-arg]  # stub: optional
+    spec_json, _, version = job
+    try:
+        vega = vlc.vegalite_to_vega(json.loads(spec_json), vl_version=version,
+                                    config=INTERACTIVE_CONFIG)
+    except Exception as exc:  # noqa: BLE001 - returned to the main process, located there
+        return None, render_error_text(str(exc))
+    vega.pop("$schema", None)
+    return json.dumps(vega, ensure_ascii=False, separators=(",", ":"), sort_keys=True), None
 
 
 def render_error_text(message: str) -> str:
@@ -190,7 +206,7 @@ class RenderPool:
         self.close()
 
     def submit(self, kind: str, payload: Any) -> int:
-        """Queue a job ("svg", "png" or "bundle"); returns its ticket for result()."""
+        """Queue a job ("svg", "vega" or "png"); returns its ticket for result()."""
         with self._lock:
             ticket = self._next
             self._next += 1
@@ -266,11 +282,11 @@ def _worker_main() -> None:
         payload = message["payload"]
         if message["kind"] == "svg":
             value: Any = render_svg(tuple(payload))
-        elif message["kind"] == "png":
+        elif message["kind"] == "vega":
+            value = compile_vega(tuple(payload))
+        else:
             spec, version = payload
             value = base64.b64encode(render_png(json.loads(spec), version)).decode()
-        else:
-            value = javascript_bundle(payload)
         sys.stdout.write(json.dumps({"ticket": message["ticket"], "value": value}) + "\n")
         sys.stdout.flush()
 

@@ -1,57 +1,58 @@
-"""The chart runtime a page with charts loads: the vega bundle, the embed script, the styles.
+"""The chart runtime a page with charts loads: vega and vega-embed, the embed script, the styles.
 
-The bundle is a pure function of the vl-convert and Altair versions, so its name hashes them
-and pages can name it before it is built; it is built once per version into the user-level
-cache (sitegen.cache.UserCache), which every site, the dev server, CI and the tests share.
+Charts are compiled from Vega-Lite to Vega at build time, so the runtime is Vega itself and
+vega-embed (with its tooltip handler and themes), without the Vega-Lite compiler: the two
+builds published on npm, kept in `assets/vendor/` (its README names the versions), joined
+into one content-hashed file that the embed script loads when a chart nears the viewport.
 """
 
 from __future__ import annotations
 
-import hashlib
 import html
 from collections.abc import Mapping
+from functools import lru_cache
 from importlib import resources
 from types import MappingProxyType
 
-from sitegen.charts.cache import ChartCache, package_version
+from sitegen.charts.cache import ChartCache
 from sitegen.output import content_hashed
+
+VENDOR = ("vega.min.js", "vega-embed.min.js")
+"""The runtime's libraries in load order (vega-embed reads the `vega` global)."""
 
 
 def _asset(name: str) -> bytes:
     return (resources.files("sitegen.charts") / "assets" / name).read_bytes()
 
 
-def bundle_name() -> str:
-    """The bundle's cache name: it is a pure function of the vl-convert and Altair versions."""
-    identity = f"{package_version('vl-convert-python')}|{package_version('altair')}"
-    return f"runtime/vega-bundle-{hashlib.sha256(identity.encode()).hexdigest()[:16]}.js"
+@lru_cache(maxsize=1)
+def runtime_bundle() -> bytes:
+    """vega then vega-embed as one classic script (their source-map comments left out: the
+    maps are not published, and a comment naming one would only ask for a missing file)."""
+    parts = []
+    for name in VENDOR:
+        text = _asset(f"vendor/{name}").rstrip(b"\n")
+        lines = text.split(b"\n")
+        if lines[-1].startswith(b"//# sourceMappingURL="):
+            lines = lines[:-1]
+        parts.append(b"\n".join(lines))
+    return b"\n;\n".join(parts) + b"\n"
 
 
 def _bundle_site_path() -> str:
-    return f"charts/{bundle_name().replace('runtime/vega-bundle-', 'vega.')}"
+    return content_hashed("charts/vega.js", runtime_bundle())
 
 
 def runtime_files(cache: ChartCache | None = None) -> Mapping[str, bytes]:
-    """Site path -> bytes of the chart runtime: vega bundle, embed script and stylesheet.
-
-    Names carry a hash. The bundle's name hashes the versions that determine its bytes, so
-    pages can name it without building it (that takes seconds; with a cache that has a user
-    cache it is built once per version, for every site).
-    """
-    user = cache.user if cache is not None else None
-    bundle = user.get(bundle_name(), _make_bundle) if user is not None else _make_bundle()
+    """Site path -> bytes of the chart runtime: vega bundle, embed script and stylesheet, each
+    under a content-hashed name. (`cache` is accepted for callers that have one; the runtime
+    ships inside sitegen, so nothing needs making.)"""
     script, style = _asset("charts.js"), _asset("charts.css")
     return MappingProxyType({
-        _bundle_site_path(): bundle,
+        _bundle_site_path(): runtime_bundle(),
         content_hashed("charts/sitegen-charts.js", script): script,
         content_hashed("charts/sitegen-charts.css", style): style,
     })
-
-
-def _make_bundle() -> bytes:
-    from sitegen.charts.render import javascript_bundle, vegalite_version
-
-    return javascript_bundle(vegalite_version()).encode()
 
 
 def head_html(root_prefix: str) -> str:

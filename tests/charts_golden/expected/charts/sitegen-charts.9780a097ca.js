@@ -1,6 +1,8 @@
 /* sitegen chart runtime: swaps each figure.chart's static SVG for an interactive vega-embed
  * chart once the figure nears the viewport, and re-embeds when the page's theme changes.
- * The vega bundle (named by this script's data-vega-bundle attribute) is loaded on first need.
+ * Each figure's spec is Vega, compiled from Vega-Lite at build time, so the vega bundle
+ * (vega + vega-embed, named by this script's data-vega-bundle attribute; loaded on first need)
+ * has no Vega-Lite compiler. The reader's theme is applied as Vega config.
  * Without JavaScript, or if anything fails, the static SVG stays. */
 (function () {
   "use strict";
@@ -33,7 +35,7 @@
 
   function options(theme, figure) {
     var opts = {
-      mode: "vega-lite",
+      mode: "vega",
       renderer: "svg",
       actions: false,
       config: { background: "transparent" },
