@@ -11,9 +11,10 @@ import hashlib
 import os
 import pickle
 import tempfile
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 
 @lru_cache(maxsize=1)
@@ -45,20 +46,26 @@ def load_cache(file: Path) -> dict[str, Any]:
 
 def save_cache(file: Path, entries: dict[str, Any]) -> None:
     """Write entries atomically, tagged with the code that wrote them."""
-    atomic_write(file, pickle.dumps((code_fingerprint(), entries),
-                                    protocol=pickle.HIGHEST_PROTOCOL))
+    # Streamed into the file: a page cache is megabytes, and a copy of it in memory first
+    # costs a no-op rebuild time and memory.
+    atomic_write(file, lambda out: pickle.dump((code_fingerprint(), entries), out,
+                                               protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def atomic_write(file: Path, content: bytes) -> bool:
+def atomic_write(file: Path, content: bytes | Callable[[IO[bytes]], None]) -> bool:
     """Write a cache file whole or not at all: a concurrent reader sees the old bytes or the
-    new ones. False when it could not be written (a cache that cannot be written only costs
-    time, so callers may ignore it)."""
+    new ones. content is the bytes, or a function that writes them to the open file. False
+    when it could not be written (a cache that cannot be written only costs time, so callers
+    may ignore it)."""
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=file.parent, prefix=f".{file.name}.tmp-")
         try:
             with os.fdopen(handle, "wb") as out:
-                out.write(content)
+                if isinstance(content, bytes):
+                    out.write(content)
+                else:
+                    content(out)
             os.replace(temporary, file)
         except BaseException:
             with contextlib.suppress(OSError):
