@@ -93,6 +93,20 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    from sitegen.build import check_site
+
+    found = check_site(Path(args.root))
+    for problem in found.problems:
+        print(problem.format("warning") if args.verbose else
+              f"{problem.location()}: {problem.message}")
+    if not args.quiet:
+        print(f"{len(found.problems)} figures typed by hand in {found.pages} pages "
+              f"({found.words} number words: {found.by_rule} names, periods and dates, "
+              f"{found.by_literal} listed literals; {found.inline} literals marked inline)")
+    return 1 if found.problems else 0
+
+
 def _serve(args: argparse.Namespace) -> int:
     from sitegen.serve import ServeOptions, serve
 
@@ -159,6 +173,10 @@ def _parser() -> argparse.ArgumentParser:
     build = commands.add_parser("build", parents=[common, building], help="build the site")
     build.add_argument("--out", help="output folder (default: _site)")
     build.set_defaults(run=_build)
+
+    check = commands.add_parser("check", parents=[common],
+                                help="list the figures in prose typed by hand, not bound to data")
+    check.set_defaults(run=_check)
 
     serve = commands.add_parser("serve", parents=[common, building],
                                 help="preview the site, rebuilding and reloading on change")

@@ -102,6 +102,7 @@ class Config:
     strict: bool = False
     typographer: bool = True
     feed_limit: int = 20
+    literals: tuple[str, ...] = ()   # words the figure check accepts as typed by hand
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -139,6 +140,7 @@ _CHECKS: dict[str, tuple[type, Callable[[Any], Any]]] = {
     "strict": (bool, bool),
     "typographer": (bool, bool),
     "feed_limit": (int, int),
+    "literals": (list, lambda words: tuple(str(word) for word in words)),
     "extra": (dict, dict),
 }
 

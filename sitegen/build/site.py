@@ -19,6 +19,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from sitegen.build.handtyped import warn_hand_typed
 from sitegen.build.pages import LoadedPage, parse_page
 from sitegen.cache import PageCache
 from sitegen.config import Config, SitePaths
@@ -72,6 +73,7 @@ def load_site(config: Config, files: ContentFiles, page_cache: PageCache,
     broken |= {path.relative_to(paths.content).as_posix()
                for path in files.pages if path not in loaded}
     pages = tuple(page for page in loaded.values() if drafts or not page.source.draft)
+    warn_hand_typed(pages, config, problems)
     charts, chart_files = _charts(pages, datasets, paths, problems)
     runtime: Mapping[str, bytes] = {}
     if charts:

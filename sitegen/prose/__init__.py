@@ -2,12 +2,13 @@
 between pages, chart figures), giving the Page templates see."""
 
 from sitegen.prose.links import LinkTarget, link_target
+from sitegen.prose.lint import TypedNumber, by_rule, figure_problems
 from sitegen.prose.markdown import ParsedMarkdown, parse_markdown
 from sitegen.prose.page import Page
 from sitegen.prose.resolve import SiteIndex, resolve_page
 from sitegen.prose.values import resolve_in_text
 
 __all__ = [
-    "LinkTarget", "Page", "ParsedMarkdown", "SiteIndex", "link_target", "parse_markdown",
-    "resolve_in_text", "resolve_page",
+    "LinkTarget", "Page", "ParsedMarkdown", "SiteIndex", "TypedNumber", "by_rule",
+    "figure_problems", "link_target", "parse_markdown", "resolve_in_text", "resolve_page",
 ]

@@ -16,6 +16,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sitegen.prose.highlight import highlight, highlighted_language
+from sitegen.prose.lint import TypedNumber, collect_figures
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -71,6 +72,7 @@ class ParsedMarkdown:
     fences: tuple[FencedBlock, ...]
     first_heading: str | None = None
     languages: frozenset[str] = frozenset()  # of the code blocks Pygments highlighted
+    figures: tuple[TypedNumber, ...] = ()     # number-like words of the text (prose.lint)
 
 
 @dataclass
@@ -80,6 +82,7 @@ class _Env:
     fences: list[FencedBlock] = field(default_factory=list)
     toc: list[tuple[int, str, str]] = field(default_factory=list)
     languages: set[str] = field(default_factory=set)
+    figures: list[TypedNumber] = field(default_factory=list)
 
 
 def parse_markdown(body: str, typographer: bool = True) -> ParsedMarkdown:
@@ -98,6 +101,7 @@ def parse_markdown(body: str, typographer: bool = True) -> ParsedMarkdown:
         fences=tuple(env.fences),
         first_heading=first,
         languages=frozenset(env.languages),
+        figures=tuple(env.figures),
     )
 
 
@@ -138,7 +142,8 @@ def _markdown(typographer: bool, extended: bool = True) -> MarkdownIt:
     # After "text", not before: "{" ends a text run, so the rule still sees every "{{", but it is
     # no longer tried at every position where plain text starts.
     md.inline.ruler.after("text", "sitegen_expression", _expression_rule)
-    md.core.ruler.after("inline", "sitegen_places", _place_references)
+    md.core.ruler.after("inline", "sitegen_figures", collect_figures)
+    md.core.ruler.after("sitegen_figures", "sitegen_places", _place_references)
     md.core.ruler.after("sitegen_places", "sitegen_headings", _heading_ids)
     md.core.ruler.after("sitegen_headings", "sitegen_callouts", _github_callouts)
     md.add_render_rule("sitegen_expression", _render_expression)

@@ -6,6 +6,7 @@ problem placed at the page's own line, and the page gets what templates see of i
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -72,10 +73,17 @@ class _Found:
                            for p in error.problems)
 
 
+_LITERAL = re.compile(r"""\s*(["'])(.*)\1\s*\Z""", re.S)
+
+
 def _values(expressions: Sequence[Reference], site: SiteIndex, found: _Found) -> list[str]:
     """Each `{{ dataset.row.column }}` formatted, escaped; "" where it fails."""
     values: list[str] = []
     for ref in expressions:
+        literal = _LITERAL.match(ref.text)
+        if literal:  # {{ "V3" }}: a deliberate literal, written as it is (see prose.lint)
+            values.append(_escape(literal.group(2)))
+            continue
         name = ref.text.split(".", 1)[0].strip()
         try:
             values.append(_escape(resolve_expression(ref.text, site.datasets)))
