@@ -154,8 +154,8 @@ class ProblemCollector:
 
     @property
     def warnings(self) -> tuple[Problem, ...]:
-        """The warnings gathered so far, each once."""
-        return tuple(_distinct(self._warnings))
+        """The warnings gathered so far, each once, in the order of their places."""
+        return sort_problems(self._warnings)
 
     def add(self, error: SitegenError) -> None:
         """Record every problem an error carries."""
@@ -184,6 +184,11 @@ class ProblemCollector:
             problems += self._warnings
         if problems:
             raise BuildFailed(problems=sorted(_distinct(problems), key=_order))
+
+
+def sort_problems(problems: Iterable[Problem]) -> tuple[Problem, ...]:
+    """Each problem once, ordered by file, line and column (the order a reader scans)."""
+    return tuple(sorted(_distinct(list(problems)), key=_order))
 
 
 def _distinct(problems: list[Problem]) -> list[Problem]:

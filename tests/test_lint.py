@@ -130,3 +130,20 @@ def test_the_shipped_explainer_has_no_figure_typed_by_hand():
     result = run_sitegen("check", cwd=REPO)
     assert result.returncode == 0, result.stdout
     assert re.search(r"^0 figures typed by hand in \d+ pages", result.stdout, re.M)
+
+
+def test_a_rebuild_of_an_edited_page_warns_exactly_as_a_clean_build(make_site):
+    from sitegen.build import Builder
+
+    root = site(make_site, "Sold 1,200 units.\n")
+    (root / "content/other.md").write_text("# Other\n\nAbout three.\n")
+    builder = Builder(root, persist_caches=False)
+    builder.build()
+    for body in ("Sold 1,300 units, five more.\n", "Sold {{ sales.sales.value }} units.\n",
+                 "Now 7.\n"):
+        (root / "content/index.md").write_text(f"---\ntitle: Home\n---\n{body}")
+        again = builder.build(changed=["content/index.md"])
+        clean = Builder(root, persist_caches=False).build()
+        assert again.changes is not None  # the page was redone alone
+        assert again.warnings == clean.warnings
+        assert again.files == clean.files

@@ -201,7 +201,7 @@ class Builder:
     def _rebuild_edited(self, last: Snapshot, changed: Collection[str]) -> BuildResult | None:
         """Redo only the edited pages and the renders that read them; None when unsure."""
         edited = edited_pages(changed, last)
-        if edited is None or any(w.path in edited for w in last.warnings):
+        if edited is None or any(w.path in edited for w in last.other_warnings()):
             return None
         try:
             config = self._config()

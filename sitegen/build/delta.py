@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
+from sitegen.build.handtyped import page_warnings
 from sitegen.build.pages import (
     MISSING_PAGE,
     FinishedPage,
@@ -30,7 +31,7 @@ from sitegen.build.pages import (
 from sitegen.build.pageview import SiteView, site_fields
 from sitegen.build.templates import Templates
 from sitegen.config import Config
-from sitegen.errors import Problem, SitegenError
+from sitegen.errors import Problem, SitegenError, sort_problems
 from sitegen.inputs import StaticFile
 from sitegen.prose import SiteIndex
 
@@ -59,6 +60,7 @@ class Snapshot:
     warnings: tuple[Problem, ...]
     reads: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # reader -> sources
     readers: Readers = field(default_factory=dict)
+    hand_typed: Mapping[str, tuple[Problem, ...]] = field(default_factory=dict)  # in warnings
 
     def same_site(self, config: Config, build_date: dt.datetime | None, templates_key: str,
                   static: Mapping[str, StaticFile]) -> bool:
@@ -66,6 +68,12 @@ class Snapshot:
         same as last build's (the theme's are not watched, so they are looked at)."""
         return (config == self.config and build_date == self.build_date
                 and templates_key == self.templates_key and static == self.static)
+
+    def other_warnings(self) -> tuple[Problem, ...]:
+        """The warnings besides those about figures typed by hand (which a rebuild of the
+        edited pages works out again)."""
+        typed = {p for found in self.hand_typed.values() for p in found}
+        return tuple(w for w in self.warnings if w not in typed)
 
 
 def who_reads(reads: Mapping[str, Iterable[str]]) -> Readers:
@@ -124,7 +132,9 @@ def rebuild_edited(work: PageWork, last: Snapshot, edited: list[str], reparse: R
     except (SitegenError, OSError):
         return None
     pages: list[tuple[LoadedPage, FinishedPage]] = []
+    hand_typed = dict(last.hand_typed)
     for page in parsed:
+        hand_typed[page.source.source] = page_warnings(page, last.config)
         source = page.source.source
         old = last.loaded[source]
         if not same_for_others(old, page) or work.target(page) != work.target(old):
@@ -142,7 +152,12 @@ def rebuild_edited(work: PageWork, last: Snapshot, edited: list[str], reparse: R
     fingerprints = {**last.fingerprints,
                     **{page.source.source: done.fingerprint for page, done in pages}}
     inputs = {**last.inputs, **{done.page.output_path: done.read for _, done in pages}}
-    step = replace(last, loaded=loaded, fingerprints=fingerprints, inputs=inputs, view=view)
+    if last.config.strict and any(hand_typed.values()):
+        return None  # the full build fails with them
+    typed = (problem for found in hand_typed.values() for problem in found)
+    warnings = sort_problems([*last.other_warnings(), *typed])
+    step = replace(last, loaded=loaded, fingerprints=fingerprints, inputs=inputs, view=view,
+                   hand_typed=MappingProxyType(hand_typed), warnings=warnings)
     return _render_again(work, step, edited, templates)
 
 

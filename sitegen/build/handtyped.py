@@ -52,23 +52,30 @@ def hand_typed_problems(page: LoadedPage, config: Config) -> list[Problem]:
                            page_literals(page, config))
 
 
+def page_warnings(page: LoadedPage, config: Config) -> tuple[Problem, ...]:
+    """What a build says of one page's hand-typed figures: one warning pointing to
+    `sitegen check`, or, under --strict, every figure (they become errors)."""
+    found = hand_typed_problems(page, config)
+    if config.strict or not found:
+        return tuple(found)
+    first = found[0]
+    more = f" ({len(found) - 1} more on this page)" if len(found) > 1 else ""
+    return (Problem(f"{first.message}{more}", first.path, first.line, first.column,
+                    "`sitegen check` lists every figure typed by hand; bind each to a data "
+                    "row or mark it as a deliberate literal"),)
+
+
 def warn_hand_typed(pages: Iterable[LoadedPage], config: Config,
-                    problems: ProblemCollector) -> None:
-    """A build's warnings: one per page pointing to `sitegen check`, or, under --strict,
-    every figure (they become errors)."""
+                    problems: ProblemCollector) -> dict[str, tuple[Problem, ...]]:
+    """Each page's warnings (see page_warnings) said to the build's collector, and kept by
+    page source, so a rebuild of edited pages can replace just theirs."""
+    kept: dict[str, tuple[Problem, ...]] = {}
     for page in pages:
         with problems.gather():
-            found = hand_typed_problems(page, config)
-            if config.strict:
-                for problem in found:
-                    problems.warn(problem)
-            elif found:
-                first = found[0]
-                more = f" ({len(found) - 1} more on this page)" if len(found) > 1 else ""
-                problems.warn(Problem(
-                    f"{first.message}{more}", first.path, first.line, first.column,
-                    "`sitegen check` lists every figure typed by hand; bind each to a data "
-                    "row or mark it as a deliberate literal"))
+            kept[page.source.source] = found = page_warnings(page, config)
+            for problem in found:
+                problems.warn(problem)
+    return kept
 
 
 def check_site(root: Path) -> FigureCheck:

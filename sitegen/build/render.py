@@ -83,6 +83,7 @@ def render_site(site: Site, work: PageWork, templates: Templates, problems: Prob
         fingerprints=fingerprints, files=files,
         inputs={f.page.output_path: f.read for f in finished}, feed=feed,
         warnings=problems.warnings, reads=reads, readers=who_reads(reads),
+        hand_typed=site.hand_typed,
     )
     return Rendered(nav, rendered, snapshot)
 

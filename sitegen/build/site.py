@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from types import MappingProxyType
@@ -23,7 +23,7 @@ from sitegen.build.handtyped import warn_hand_typed
 from sitegen.build.pages import LoadedPage, parse_page
 from sitegen.cache import PageCache
 from sitegen.config import Config, SitePaths
-from sitegen.errors import ProblemCollector, ProseError
+from sitegen.errors import Problem, ProblemCollector, ProseError
 from sitegen.inputs import (
     ContentFiles,
     Dataset,
@@ -57,6 +57,7 @@ class Site:
     templates: TemplateSet
     build_date: dt.datetime | None
     broken: frozenset[str]                     # pages (inside content/) and "data:NAME" that failed
+    hand_typed: Mapping[str, tuple[Problem, ...]] = field(default_factory=dict)  # page -> warnings
 
 
 def load_site(config: Config, files: ContentFiles, page_cache: PageCache,
@@ -73,7 +74,7 @@ def load_site(config: Config, files: ContentFiles, page_cache: PageCache,
     broken |= {path.relative_to(paths.content).as_posix()
                for path in files.pages if path not in loaded}
     pages = tuple(page for page in loaded.values() if drafts or not page.source.draft)
-    warn_hand_typed(pages, config, problems)
+    hand_typed = warn_hand_typed(pages, config, problems)
     charts, chart_files = _charts(pages, datasets, paths, problems)
     runtime: Mapping[str, bytes] = {}
     if charts:
@@ -87,6 +88,7 @@ def load_site(config: Config, files: ContentFiles, page_cache: PageCache,
         chart_files=MappingProxyType(chart_files), chart_runtime=runtime,
         social_images=MappingProxyType(_social_images(pages, charts)),
         templates=read_templates(paths), build_date=build_date(), broken=frozenset(broken),
+        hand_typed=MappingProxyType(hand_typed),
     )
 
 
