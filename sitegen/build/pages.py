@@ -25,6 +25,7 @@ from sitegen.prose import (
     Page,
     ParsedMarkdown,
     SiteIndex,
+    figure_ids,
     link_target,
     parse_markdown,
     resolve_page,
@@ -111,7 +112,7 @@ class PageWork:
         if target is None:
             parsed = page.parsed
             target = link_target(page.source.source, page.source.url, parsed.element_ids,
-                                 parsed.heading_ids, len(parsed.fences))
+                                 parsed.heading_ids, figure_ids([f.text for f in parsed.fences]))
             self._targets[key] = target
         return target
 
@@ -126,7 +127,8 @@ class PageWork:
         page_charts = [charts.get((page.source.source, i))
                        for i in range(len(page.parsed.fences))]
         prefix = root_prefix(page.source.url)
-        figures = [c.figure_html(prefix) if c is not None else "" for c in page_charts]
+        figures = [c.figure_html(prefix, number) if c is not None else ""
+                   for number, c in enumerate(page_charts, start=1)]
         key = (resolve_key, page.source.source, page.source.digest, tuple(figures))
         done = self._finished.get(page.source.source)
         if done is None or done.key != key:

@@ -18,6 +18,7 @@ from operator import attrgetter
 from types import MappingProxyType
 from typing import Any
 
+from sitegen.build.citation import cite
 from sitegen.config import Config
 from sitegen.errors import TemplateError
 from sitegen.inputs import Dataset, relative_url
@@ -180,6 +181,7 @@ class SiteView:
             "absolute_url": self._absolute_url,
             "head_extra": Markup(head_extra),
             "build_date": self.build_date,
+            "cite": cite(page, self.config),
         }
 
     def _url_for(self, from_url: str) -> Callable[[str], str]:

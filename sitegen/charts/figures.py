@@ -69,8 +69,9 @@ class RenderedChart:
         """Site path -> bytes of the files this chart publishes (its CSVs, its data URLs)."""
         return MappingProxyType({d.site_path: d.content for d in self.downloads})
 
-    def figure_html(self, root_prefix: str) -> str:
-        """The whole <figure class="chart">, with URLs relative to a page at root_prefix."""
+    def figure_html(self, root_prefix: str, number: int | None = None) -> str:
+        """The whole <figure class="chart">, with URLs relative to a page at root_prefix,
+        numbered "Figure N" when number is given (its place among the page's charts)."""
         svg = self.svg.replace(ID_TOKEN, f"{self.figure_id}-svg")
         spec = self.spec_json.replace(ROOT_TOKEN, root_prefix)
         kind = ""
@@ -85,8 +86,9 @@ class RenderedChart:
             f'<script type="application/json" class="chart-spec">{spec}</script>',
             '<figcaption class="chart-caption">',
         ]
-        if self.title or kind:
-            parts.append(f'<p class="chart-title">{html.escape(self.title)}{kind}</p>')
+        label = f'<span class="figure-number">Figure {number}</span> ' if number else ""
+        if self.title or kind or label:
+            parts.append(f'<p class="chart-title">{label}{html.escape(self.title)}{kind}</p>')
         if self.subtitle:
             parts.append(f'<p class="chart-subtitle">{html.escape(self.subtitle)}</p>')
         if self.caption:

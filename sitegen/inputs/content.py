@@ -190,9 +190,47 @@ def _check_front_matter(front: dict[str, Any], text: str, source: str) -> dict[s
     if "weight" in meta and (isinstance(meta["weight"], bool)
                              or not isinstance(meta["weight"], int | float)):
         fail("weight", "'weight' must be a number (lower comes first in navigation)")
+    if "updates" in meta:
+        updates = _updates(meta["updates"])
+        if isinstance(updates, str):
+            fail("updates", f"'updates' {updates}",
+                 "write a list of entries, each with a date and a text:\n"
+                 "  updates:\n    - date: 2025-09-01\n      text: Corrected the H20 price.")
+        else:
+            meta["updates"] = updates
     if problems:
         raise InputError(problems=problems)
     return meta
+
+
+@dataclass(frozen=True)
+class Update:
+    """One entry of a page's corrections log (front matter `updates:`)."""
+
+    date: dt.date
+    text: str
+
+
+def _updates(value: Any) -> tuple[Update, ...] | str:
+    """The entries of `updates:`, oldest first, or what is wrong with them."""
+    if not isinstance(value, list):
+        return "must be a list"
+    entries = []
+    for number, item in enumerate(value, start=1):
+        if not isinstance(item, dict) or set(item) != {"date", "text"}:
+            return f"entry {number} must have exactly a date and a text"
+        date, text = item["date"], item["text"]
+        if isinstance(date, str):
+            try:
+                date = dt.date.fromisoformat(date.strip())
+            except ValueError:
+                return f"entry {number} has a date that is not YYYY-MM-DD: {date!r}"
+        if isinstance(date, dt.datetime):
+            date = date.date()
+        if not isinstance(date, dt.date) or not isinstance(text, str) or not text.strip():
+            return f"entry {number} needs a date (YYYY-MM-DD) and a non-empty text"
+        entries.append(Update(date, text.strip()))
+    return tuple(sorted(entries, key=lambda u: u.date))
 
 
 def _key_line(text: str, key: str) -> int:

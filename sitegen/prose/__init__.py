@@ -1,7 +1,7 @@
 """Prose: Markdown to HTML with placeholders, then made whole (numbers from data, links
 between pages, chart figures), giving the Page templates see."""
 
-from sitegen.prose.links import LinkTarget, link_target
+from sitegen.prose.links import LinkTarget, figure_ids, link_target
 from sitegen.prose.lint import TypedNumber, by_rule, figure_problems
 from sitegen.prose.markdown import ParsedMarkdown, parse_markdown
 from sitegen.prose.page import Page
@@ -10,5 +10,6 @@ from sitegen.prose.values import resolve_in_text
 
 __all__ = [
     "LinkTarget", "Page", "ParsedMarkdown", "SiteIndex", "TypedNumber", "by_rule",
-    "figure_problems", "link_target", "parse_markdown", "resolve_in_text", "resolve_page",
+    "figure_ids", "figure_problems", "link_target", "parse_markdown", "resolve_in_text",
+    "resolve_page",
 ]

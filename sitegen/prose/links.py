@@ -8,7 +8,8 @@ page or the heading does not exist.
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Collection, Mapping
+import re
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import unquote
 
@@ -24,22 +25,64 @@ class LinkTarget:
     anchors: frozenset[str]
     headings: tuple[str, ...]
     signature: tuple[str, ...] = ()  # the anchors in a fixed order, for hashing
+    figures: tuple[str, ...] = ()    # the ids of the page's charts: Figure 1, 2, ...
 
 
 def link_target(source: str, url: str, element_ids: Collection[str],
-                heading_ids: Collection[str], chart_count: int) -> LinkTarget:
-    """What other pages may link to on one page."""
-    anchors = anchors_of(element_ids, heading_ids, chart_count)
-    return LinkTarget(source, url, anchors, tuple(sorted(heading_ids)), tuple(sorted(anchors)))
+                heading_ids: Collection[str], figures: Sequence[str]) -> LinkTarget:
+    """What other pages may link to on one page (figures: its charts' ids, in order)."""
+    anchors = anchors_of(element_ids, heading_ids, figures)
+    return LinkTarget(source, url, anchors, tuple(sorted(heading_ids)),
+                      (*sorted(anchors), "", *figures), tuple(figures))
 
 
 def anchors_of(element_ids: Collection[str], heading_ids: Collection[str],
-               chart_count: int) -> frozenset[str]:
+               figures: Collection[str]) -> frozenset[str]:
     """Every id a fragment may name: headings, raw-HTML ids, chart figures."""
     ids = set(heading_ids)
     ids.update(element_ids)
-    ids.update(f"chart-{i + 1}" for i in range(chart_count))
+    ids.update(figures)
     return frozenset(ids)
+
+
+_CHART_ID = re.compile(r"""^id:[ \t]*["']?([A-Za-z][A-Za-z0-9_-]*)["']?[ \t]*(?:#.*)?$""", re.M)
+
+
+def figure_ids(fence_texts: Sequence[str]) -> tuple[str, ...]:
+    """The id of each chart of a page, in order: its `id:` key, or chart-N (the charts room
+    checks the key; this only needs to know it, so links are checked before charts draw)."""
+    ids = []
+    for index, text in enumerate(fence_texts):
+        given = _CHART_ID.search(text)
+        ids.append(given.group(1) if given else f"chart-{index + 1}")
+    return tuple(ids)
+
+
+def figure_label(href: str, here: str, targets: Mapping[str, LinkTarget]) -> str:
+    """"Figure N" for a link written without text: it must point at a chart by its id."""
+    path_part, _, fragment = href.partition("#")
+    target = targets.get(here) if not path_part else _find_page(path_part, here, targets)
+    if target is None or fragment not in target.anchors:
+        return ""  # a broken link: resolve_link reports it
+    if fragment not in target.figures:
+        shown = ", ".join(f"#{f}" for f in target.figures)
+        raise ProseError(
+            f"a link without text must point at a figure; '{href}' does not",
+            hint="write [](#chart-id) or [](page.md#chart-id) for \"Figure N\", or give the "
+                 "link a text" + (f"; figures there: {shown}" if shown else ""))
+    return f"Figure {target.figures.index(fragment) + 1}"
+
+
+def _find_page(path_part: str, here: str,
+               targets: Mapping[str, LinkTarget]) -> LinkTarget | None:
+    target = _normalise(posixpath.join(posixpath.dirname(here), unquote(path_part)))
+    if target is None:
+        return None
+    stem = target.rstrip("/")
+    for candidate in (target, f"{stem}.md", f"{stem}/index.md"):
+        if candidate in targets:
+            return targets[candidate]
+    return None
 
 
 def resolve_link(

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 # Placeholders use private-use characters, which no writer types and no escaper touches.
 OPEN, CLOSE = "\ue000", "\ue001"
-PLACEHOLDER = re.compile(OPEN + r"([ELC])(\d+)" + CLOSE)
+PLACEHOLDER = re.compile(OPEN + r"([ELCR])(\d+)" + CLOSE)
 CHART_INFO = "chart"
 _ID_ATTRIBUTE = re.compile(r'\sid="([^"]+)"')  # every id a link's fragment may name
 
@@ -106,7 +106,8 @@ def parse_markdown(body: str, typographer: bool = True) -> ParsedMarkdown:
 
 
 def placeholder(kind: str, index: int) -> str:
-    """The marker left in the HTML for the index-th reference of a kind (E, L or C)."""
+    """The marker left in the HTML for the index-th reference of a kind: E (a value), L (a
+    link's URL), C (a chart), R (the text of a link written without any: "Figure N")."""
     return f"{OPEN}{kind}{index}{CLOSE}"
 
 
@@ -243,7 +244,8 @@ def _place_references(state: StateCore) -> None:
             continue
         content, start_line = block.content, block.map[0] + 1
         search_from = 0
-        for child in block.children:
+        children = list(block.children)
+        for position, child in enumerate(children):
             if child.type == "sitegen_expression":
                 line, column = _line_column(content, child.meta["offset"], start_line)
                 env.expressions.append(Reference(child.content, line, column))
@@ -259,6 +261,21 @@ def _place_references(state: StateCore) -> None:
                 line, column = _line_column(content, offset, start_line)
                 env.links.append(Reference(target, line, column))
                 child.attrSet(attr, placeholder("L", len(env.links) - 1))
+                following = children[position + 1] if position + 1 < len(children) else None
+                if child.type == "link_open" and following is not None \
+                        and following.type == "link_close":
+                    _insert_text(block, child, placeholder("R", len(env.links) - 1))
+
+
+def _insert_text(block: Token, after: Token, text: str) -> None:
+    """Put a text token right after a child of an inline block."""
+    from markdown_it.token import Token as NewToken
+
+    token = NewToken("text", "", 0)
+    token.content = text
+    children = block.children or []
+    index = next(i for i, c in enumerate(children) if c is after)
+    block.children = [*children[: index + 1], token, *children[index + 1:]]
 
 
 def _line_column(content: str, offset: int, start_line: int) -> tuple[int, int]:

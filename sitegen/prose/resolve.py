@@ -18,8 +18,8 @@ from sitegen.inputs import (
     root_prefix,
     title_from_name,
 )
-from sitegen.prose.links import LinkTarget, resolve_link
-from sitegen.prose.markdown import PLACEHOLDER, ParsedMarkdown, Reference
+from sitegen.prose.links import LinkTarget, figure_label, resolve_link
+from sitegen.prose.markdown import PLACEHOLDER, ParsedMarkdown, Reference, placeholder
 from sitegen.prose.page import DEFAULT_TEMPLATE, HOME_TEMPLATE, Page
 from sitegen.prose.values import resolve_expression
 
@@ -49,12 +49,13 @@ def resolve_page(
     found = _Found(source)
     values = _values(parsed.expressions, site, found)
     links = _links(parsed.links, source, site, found)
+    labels = _labels(parsed, source, site, found)
     for inputs in chart_inputs:
         if inputs is not None:
             found.read.update(inputs)
     if found.errors:
         raise ProseError(problems=found.errors)
-    lookup = {"E": values, "L": links, "C": figures}
+    lookup = {"E": values, "L": links, "C": figures, "R": labels}
     content = PLACEHOLDER.sub(lambda m: lookup[m.group(1)][int(m.group(2))], parsed.html)
     return _page(source, parsed, content, chart_inputs), frozenset(found.read)
 
@@ -112,6 +113,22 @@ def _links(refs: Sequence[Reference], source: SourcePage, site: SiteIndex,
         if depends_on:
             found.read.add(depends_on)
     return links
+
+
+def _labels(parsed: ParsedMarkdown, source: SourcePage, site: SiteIndex,
+            found: _Found) -> list[str]:
+    """"Figure N" for each link written without text (the others get "")."""
+    here = content_path(source.source)
+    labels = []
+    for index, ref in enumerate(parsed.links):
+        label = ""
+        if placeholder("R", index) in parsed.html:
+            try:
+                label = figure_label(ref.text, here, site.targets)
+            except ProseError as error:
+                found.place(error, ref)
+        labels.append(_escape(label))
+    return labels
 
 
 def _page(source: SourcePage, parsed: ParsedMarkdown, content: str,
