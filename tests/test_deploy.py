@@ -577,8 +577,8 @@ def test_pages_workflow_is_the_official_flow_building_with_the_pages_base_url() 
     assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
     build = workflow["jobs"]["build"]["steps"]
     uses = [step["uses"].split("@")[0] for step in build if "uses" in step]
-    assert uses == ["actions/checkout", "actions/setup-python", "actions/configure-pages",
-                    "actions/upload-pages-artifact"]
+    assert uses == ["actions/checkout", "actions/setup-python", "actions/cache",
+                    "actions/configure-pages", "actions/upload-pages-artifact"]
     pages_id = next(s["id"] for s in build if s.get("uses", "").startswith("actions/configure"))
     command = next(s for s in build if "sitegen build" in s.get("run", ""))
     assert command["env"]["BASE_URL"] == f"${{{{ steps.{pages_id}.outputs.base_url }}}}"
@@ -589,3 +589,20 @@ def test_pages_workflow_is_the_official_flow_building_with_the_pages_base_url() 
     assert deploy["needs"] == "build"
     assert deploy["environment"]["name"] == "github-pages"
     assert deploy["steps"][0]["uses"].startswith("actions/deploy-pages@")
+
+
+def test_pages_workflow_installs_the_pins_and_keeps_the_build_caches() -> None:
+    workflow = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    build = workflow["jobs"]["build"]["steps"]
+    install = next(s for s in build if "pip install" in s.get("run", ""))
+    assert "-r requirements.lock" in install["run"]
+    assert (REPO / "requirements.lock").is_file()
+    names = [s.get("uses", s.get("run", "")) for s in build]
+    cache_at = next(i for i, s in enumerate(build) if s.get("uses", "").startswith("actions/cache@"))
+    building_at = next(i for i, name in enumerate(names) if "sitegen build" in name)
+    assert cache_at < building_at
+    cache = build[cache_at]["with"]
+    assert set(cache["path"].split()) == {".sitegen-cache", "~/.cache/sitegen"}
+    assert "hashFiles('requirements.lock')" in cache["key"]
+    assert cache["key"].endswith("${{ github.sha }}")  # a new entry each run, restored by prefix
+    assert cache["key"].startswith(cache["restore-keys"].strip())
