@@ -84,13 +84,20 @@ def _build(args: argparse.Namespace) -> int:
     result = build_site(root, out, _build_options(args))
     _warnings(result.warnings, args)
     if not args.quiet:
-        target = out or "_site"
+        target = _shown_folder(result.output) if result.output else "_site"
         print(f"built {len(result.pages)} pages, {len(result.files)} files in "
               f"{result.seconds:.2f}s -> {target}")
     if args.verbose:
         for path in sorted(result.files):
             print(f"  {path}")
     return 0
+
+
+def _shown_folder(folder: Path) -> str:
+    """A folder as the user can type it: relative to here when inside, else absolute."""
+    here = Path.cwd().resolve()
+    return folder.relative_to(here).as_posix() or "." if folder.is_relative_to(here) \
+        else str(folder)
 
 
 def _check(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ through the same checks as the same setting in the file.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
@@ -109,6 +110,29 @@ class Config:
     def paths(self) -> SitePaths:
         return SitePaths(self.root)
 
+    def output_folder(self, given: Path | None = None) -> Path:
+        """The folder a build replaces: given (--out), else `output_dir`, resolved.
+
+        Refused, before anything is written, where replacing it would delete the site: the
+        site's folder or one holding it, an input folder (or one inside or around it), the
+        cache, `.git`, the file system's root and the home folder.
+        """
+        target = (given if given is not None else self.root / self.output_dir).resolve()
+        reason = _unsafe_output(target, self.paths)
+        if reason is None:
+            return target
+        if given is not None:
+            where, line = "--out", None
+        else:
+            text = self.paths.config_file.read_text(encoding="utf-8") \
+                if self.paths.config_file.is_file() else ""
+            where, line = CONFIG_FILE, _key_line(text, "output_dir")
+        raise ConfigError(
+            f"the output folder '{_shown_folder(target, self.root)}' {reason}: a build replaces "
+            "its output folder whole", where, line, 1 if line is not None else None,
+            "write the site to a folder of its own, such as _site (the default)",
+        )
+
     def with_overrides(self, **changes: Any) -> Config:
         """A copy with command-line options applied (None means: keep the file's value).
 
@@ -118,6 +142,46 @@ class Config:
         given = {key: value for key, value in changes.items() if value is not None}
         values = _checked(given, lambda key: (f"--{key.replace('_', '-')}", None))
         return replace(self, **values)
+
+
+def _unsafe_output(target: Path, paths: SitePaths) -> str | None:
+    """Why replacing target would destroy something that is not output, or None."""
+    if target == Path(target.anchor):
+        return "is the file system's root"
+    try:
+        home = Path.home().resolve()
+    except (RuntimeError, KeyError):  # no home folder known
+        home = None
+    if home is not None and home.is_relative_to(target):
+        return "is the home folder" if home == target else "holds the home folder"
+    root = paths.root.resolve()
+    if root.is_relative_to(target):
+        return "is the site's folder" if root == target else "holds the site's folder"
+    kept = {paths.content: "content/", paths.templates: "templates/", paths.static: "static/",
+            paths.cache: f"{CACHE_DIR}/", paths.root / ".git": ".git/",
+            paths.theme_templates: "the theme's templates/",
+            paths.theme_static: "the theme's static/"}
+    for folder, name in kept.items():
+        folder = folder.resolve()
+        if target == folder:
+            return f"is {name}"
+        if target.is_relative_to(folder):
+            return f"is inside {name}"
+        if folder.is_relative_to(target):
+            return f"holds {name}"
+    return None
+
+
+def _shown_folder(target: Path, root: Path) -> str:
+    """A folder as the site names it: relative to the site's folder, `/` and `~` by name."""
+    if target == Path(target.anchor):
+        return target.anchor
+    try:
+        if target == Path.home().resolve():
+            return "~"
+    except (RuntimeError, KeyError):
+        pass
+    return Path(os.path.relpath(target, root.resolve())).as_posix()
 
 
 def normalise_base_url(url: str) -> str:

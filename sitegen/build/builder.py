@@ -51,7 +51,8 @@ class BuildResult:
     """A finished build: the files, what each page read, and what was worth saying.
 
     changes, when known, names the only outputs that may differ from the files of this
-    Builder's previous build (the dev server then compares just those).
+    Builder's previous build (the dev server then compares just those); output is the
+    folder build_site wrote.
     """
 
     files: Mapping[str, bytes]
@@ -61,6 +62,7 @@ class BuildResult:
     seconds: float
     rendered: int
     changes: OutputDelta | None = None
+    output: Path | None = None  # the folder written, for builds that write one
 
 
 class Builder:
@@ -248,7 +250,7 @@ def build_site(root: Path, out_dir: Path | None = None,
     started = time.perf_counter()
     builder = Builder(root, options)
     paths = Config(builder.root).paths
-    target = (out_dir or (builder.root / load_config(builder.root).output_dir)).resolve()
+    target = load_config(builder.root).output_folder(out_dir)
     manifest_file = stamps.manifest_file(paths.cache, target)
     inputs = _input_stamp(paths, options)
     manifest = stamps.load_manifest(manifest_file)
@@ -258,6 +260,7 @@ def build_site(root: Path, out_dir: Path | None = None,
         return BuildResult(
             files=stamps.OutputFiles(target, manifest.outputs), pages=pages, warnings=warnings,
             inputs=MappingProxyType({}), seconds=time.perf_counter() - started, rendered=0,
+            output=target,
         )
     # A cold build streams: the disk writes while the pages render. A warm one compares
     # at the end, so a small change rewrites and a no-op writes nothing.
@@ -273,7 +276,7 @@ def build_site(root: Path, out_dir: Path | None = None,
     if written is not None:
         summary = (tuple(replace(p, content="", toc=()) for p in result.pages), result.warnings)
         stamps.save_manifest(manifest_file, stamps.Manifest(inputs, written, summary))
-    return replace(result, seconds=time.perf_counter() - started)
+    return replace(result, seconds=time.perf_counter() - started, output=target)
 
 
 def _input_stamp(paths: SitePaths, options: BuildOptions) -> str:
