@@ -210,6 +210,37 @@ _CHECKS: dict[str, tuple[type, Callable[[Any], Any]]] = {
 
 assert set(_CHECKS) == {f.name for f in fields(Config)} - {"root"}
 
+_URL_UNSAFE = re.compile(r"[\s\"'<>\\^`{|}]|[\x00-\x1f\x7f]")
+
+
+def _web_url(url: str) -> bool:
+    """An absolute http(s) URL with a host and nothing a page's markup would choke on."""
+    from urllib.parse import urlsplit
+
+    if _URL_UNSAFE.search(url):
+        return False
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and not parts.fragment
+
+
+_VALUES: dict[str, tuple[Callable[[Any], bool], str, str]] = {
+    "base_url": (lambda url: _web_url(url) and "?" not in url, "an absolute http(s) URL",
+                 "write it as https://example.org/ or https://owner.github.io/repo/"),
+    "repo_url": (_web_url, "an absolute http(s) URL", "write it as https://github.com/owner/repo"),
+    "language": (lambda tag: re.fullmatch(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*", tag) is not None,
+                 "a language tag", "write it as en, de or pt-BR"),
+}
+"""Settings whose value must also have a form (checked after the type, from every source)."""
+
+
+def _quoted(value: Any) -> str:
+    """A setting's value in a message: on one line, and not too long."""
+    text = repr(str(value))
+    return text if len(text) <= 80 else text[:77] + "...'"
+
 
 def load_config(root: Path) -> Config:
     """Read `sitegen.toml` under root (optional) and return a checked Config."""
@@ -254,14 +285,14 @@ def _checked(raw: Mapping[str, Any], place: Place) -> dict[str, Any]:
             ))
             continue
         values[key] = normalise(value)
-    base_url = values.get("base_url", "")
-    if base_url and not re.match(r"^https?://[^/\s]+/", base_url):
-        where, line = place("base_url")
-        problems.append(Problem(
-            f"base_url '{base_url}' is not an absolute http(s) URL",
-            where, line, 1 if line is not None else None,
-            "write it as https://example.org/ or https://owner.github.io/repo/",
-        ))
+    for key, (valid, what, hint) in _VALUES.items():
+        value = values.get(key)
+        if value and not valid(value):
+            where, line = place(key)
+            problems.append(Problem(
+                f"{key} {_quoted(value)} is not {what}", where, line,
+                1 if line is not None else None, hint,
+            ))
     if problems:
         raise ConfigError(problems=problems)
     return values

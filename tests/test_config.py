@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
+from conftest import run_sitegen
 
 from sitegen.config import Config, load_config
 from sitegen.errors import SitegenError
@@ -73,3 +76,52 @@ def test_command_line_overrides_keep_unset_values_and_normalise_base_url(tmp_pat
     assert config.base_url == "https://b.org/sub/"
     assert config.title == "x"
     assert config.strict is False
+
+
+BAD_SETTINGS = [
+    ("base_url", "javascript:alert(1)//"),
+    ("base_url", 'https://example.org/"><script>alert(1)</script>'),
+    ("base_url", "https://example.org/a b"),
+    ("base_url", "https://example.org/#top"),
+    ("base_url", "https://example.org/?q=1"),
+    ("base_url", "https://"),
+    ("base_url", "ftp://example.org/"),
+    ("repo_url", "javascript:alert(1)"),
+    ("repo_url", "https://github.com/o/r\" onmouseover=\"x"),
+    ("language", 'en" onload="x'),
+    ("language", "english language"),
+]
+
+
+@pytest.mark.parametrize(("key", "value"), BAD_SETTINGS)
+def test_a_setting_is_checked_the_same_from_sitegen_toml_and_the_command_line(tmp_path, key,
+                                                                              value):
+    (tmp_path / "sitegen.toml").write_text(f'title = "x"\n{key} = {json.dumps(value)}\n')
+    with pytest.raises(SitegenError) as from_file:
+        load_config(tmp_path)
+    with pytest.raises(SitegenError) as from_option:
+        Config(root=tmp_path).with_overrides(**{key: value})
+    in_file, in_option = from_file.value.first, from_option.value.first
+    assert (in_file.path, in_file.line, in_file.column) == ("sitegen.toml", 2, 1)
+    assert (in_option.path, in_option.line) == (f"--{key.replace('_', '-')}", None)
+    assert in_file.message == in_option.message and key in in_file.message
+    assert "\n" not in in_file.message
+
+
+def test_javascript_base_url_on_the_command_line_never_reaches_a_page(make_site):
+    site = make_site({"content/index.md": "# Home\n"})
+    result = run_sitegen("build", "--base-url", "javascript:alert(1)//", cwd=site)
+    assert result.returncode == 1
+    assert result.stderr.startswith("--base-url: error: base_url 'javascript:alert(1)//'")
+    assert not (site / "_site").exists()
+
+
+@pytest.mark.parametrize(("key", "value"), [
+    ("base_url", "https://owner.github.io/repo/"), ("base_url", "http://127.0.0.1:8000/x/"),
+    ("repo_url", "https://github.com/owner/repo"), ("language", "pt-BR"),
+])
+def test_good_settings_pass_from_both_sources(tmp_path, key, value):
+    (tmp_path / "sitegen.toml").write_text(f"{key} = {json.dumps(value)}\n")
+    assert getattr(load_config(tmp_path), key).rstrip("/") == value.rstrip("/")
+    assert getattr(Config(root=tmp_path).with_overrides(**{key: value}), key).rstrip("/") \
+        == value.rstrip("/")
