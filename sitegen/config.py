@@ -245,8 +245,13 @@ def _quoted(value: Any) -> str:
 def load_config(root: Path) -> Config:
     """Read `sitegen.toml` under root (optional) and return a checked Config."""
     path = root / CONFIG_FILE
-    if not path.exists():
+    if not path.exists() and not path.is_symlink():
         return Config(root=root)
+    if not path.is_file() or not path.resolve().is_relative_to(root.resolve()):
+        raise ConfigError(
+            "not a file of the site (a link out of it, a folder or a special file)",
+            CONFIG_FILE, None, None, "make sitegen.toml a plain file in the site's folder",
+        )
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:

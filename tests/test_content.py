@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from sitegen.config import SitePaths
-from sitegen.errors import SitegenError
+from sitegen.errors import ProblemCollector, SitegenError
 from sitegen.inputs.content import discover, page_url, read_page, title_from_name
 
 
@@ -82,7 +82,7 @@ def test_discover_skips_data_charts_and_hidden_files(tmp_path):
         path = tmp_path / "content" / relative
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text)
-    found = discover(SitePaths(tmp_path))
+    found = discover(SitePaths(tmp_path), ProblemCollector())
     rel = lambda paths: [p.relative_to(tmp_path / "content").as_posix() for p in paths]  # noqa: E731
     assert rel(found.pages) == ["a/b.md", "index.md", "über.md"]
     assert rel(found.assets) == ["a/pic.png"]

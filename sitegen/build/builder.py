@@ -112,7 +112,7 @@ class Builder:
         problems = ProblemCollector()
         config = self._config()
         unchanged = self._vouched_unchanged(changed, config)
-        site = load_site(config, self._discover(config, unchanged is not None),
+        site = load_site(config, self._discover(config, unchanged is not None, problems),
                          self.page_cache, unchanged, self.options.drafts, problems)
         rendered = render_site(site, self.work, self._templates_for(site.templates, config),
                                problems, sink)
@@ -167,12 +167,19 @@ class Builder:
             )
         return config
 
-    def _discover(self, config: Config, only_edits: bool) -> ContentFiles:
-        """The pages and assets under content/, walked again unless only edits happened."""
+    def _discover(self, config: Config, only_edits: bool,
+                  problems: ProblemCollector) -> ContentFiles:
+        """The pages and assets under content/, walked again unless only edits happened
+        (a walk that found anything to say is never reused)."""
         if only_edits and self._files is not None:
             return self._files[1]
-        files = discover(config.paths)
-        self._files = (config, files, frozenset(
+        walk = ProblemCollector()
+        files = discover(config.paths, walk)
+        for problem in walk.errors:
+            problems.add(InputError(problems=[problem]))
+        for problem in walk.warnings:
+            problems.warn(problem)
+        self._files = None if walk.errors or walk.warnings else (config, files, frozenset(
             config.paths.relative(path) for path in (*files.pages, *files.assets)))
         return files
 
@@ -187,8 +194,9 @@ class Builder:
             if not path.startswith("content/") or path.startswith(("content/data/",
                                                                    "content/charts/")):
                 continue  # read again by every build anyway
-            if path not in known or not (self.root / path).is_file():
-                return None  # created, deleted, renamed or a folder: walk again
+            here = self.root / path
+            if path not in known or not here.is_file() or here.is_symlink():
+                return None  # created, deleted, renamed, a folder or a link: walk again
         changed_set = frozenset(changed)
         return lambda relative: relative not in changed_set
 
@@ -207,12 +215,12 @@ class Builder:
             return None
         try:
             config = self._config()
-            templates = read_templates(config.paths)
         except (SitegenError, OSError):
             return None
-        static_problems = ProblemCollector()
-        static = static_files(config.paths, static_problems)
-        if (static_problems.errors
+        found = ProblemCollector()  # anything to say about these inputs: a full build says it
+        templates = read_templates(config.paths, found)
+        static = static_files(config.paths, found)
+        if (found.errors or found.warnings
                 or not last.same_site(config, build_date(), templates.key, static)):
             return None
         paths = config.paths

@@ -87,8 +87,8 @@ def load_site(config: Config, files: ContentFiles, page_cache: PageCache,
         datasets=MappingProxyType(datasets), charts=MappingProxyType(charts),
         chart_files=MappingProxyType(chart_files), chart_runtime=runtime,
         social_images=MappingProxyType(_social_images(pages, charts)),
-        templates=read_templates(paths), build_date=build_date(), broken=frozenset(broken),
-        hand_typed=MappingProxyType(hand_typed),
+        templates=read_templates(paths, problems), build_date=build_date(),
+        broken=frozenset(broken), hand_typed=MappingProxyType(hand_typed),
     )
 
 

@@ -19,7 +19,7 @@ from sitegen.charts.blocks import PYTHON_KEYS, ChartBlock, Places, page_fields
 from sitegen.charts.schema import SchemaChecker, did_you_mean, kind_of, schema_hint
 from sitegen.charts.specs import ChartSpec, local_date, title_text
 from sitegen.errors import ChartError
-from sitegen.inputs import Dataset
+from sitegen.inputs import Dataset, check_inside
 
 
 class DataAccess(Mapping[str, Dataset]):
@@ -104,6 +104,7 @@ def _module_file(block: ChartBlock, raw: dict[str, Any], places: Places, root: P
             block.page, places.line(("python",)), None,
             did_you_mean(name, known) or f"create {relative} defining chart(data)",
         )
+    check_inside(path, root)
     return name, path, relative
 
 

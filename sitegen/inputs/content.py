@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -17,8 +16,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from sitegen.config import SitePaths
-from sitegen.errors import InputError, Problem
-from sitegen.inputs.files import decode_utf8
+from sitegen.errors import InputError, Problem, ProblemCollector
+from sitegen.inputs.files import decode_utf8, site_files
 
 PAGE_SUFFIX = ".md"
 _FRONT_MATTER = re.compile(
@@ -53,24 +52,21 @@ class ContentFiles:
     assets: tuple[Path, ...]
 
 
-def discover(paths: SitePaths) -> ContentFiles:
-    """Every page and publishable file under content/ (the data and chart folders excluded)."""
-    content_dir = paths.content
-    if not content_dir.is_dir():
-        return ContentFiles((), ())
+def discover(paths: SitePaths, problems: ProblemCollector) -> ContentFiles:
+    """Every page and publishable file under content/ (the data and chart folders excluded).
+
+    Links out of the site and special files are problems, as for every input (`site_files`).
+    """
     reserved = {paths.data.name, paths.charts.name}  # folders of content/ itself
-    found: list[tuple[tuple[str, ...], str]] = []
-    for folder, folders, names in os.walk(content_dir):
-        relative_folder = os.path.relpath(folder, content_dir)
-        parts = () if relative_folder == "." else tuple(relative_folder.split(os.sep))
-        folders[:] = [name for name in folders if not _hidden_name(name)
-                      and not (not parts and name in reserved)]
-        found.extend(((*parts, name), os.path.join(folder, name))
-                     for name in names if not _hidden_name(name))
+
+    def skip(parts: tuple[str, ...], is_folder: bool) -> bool:
+        return _hidden_name(parts[-1]) or (is_folder and len(parts) == 1
+                                           and parts[0] in reserved)
+
     pages: list[Path] = []
     assets: list[Path] = []
-    for _, path in sorted(found):  # component by component, as sorted() orders Paths
-        (pages if path.endswith(PAGE_SUFFIX) else assets).append(Path(path))
+    for path in site_files(paths.content, paths.root, problems, skip):
+        (pages if path.name.endswith(PAGE_SUFFIX) else assets).append(path)
     return ContentFiles(tuple(pages), tuple(assets))
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from sitegen.config import SitePaths
 from sitegen.errors import InputError, ProblemCollector, toml_syntax_error
-from sitegen.inputs.files import decode_utf8
+from sitegen.inputs.files import decode_utf8, site_files
 
 DATA_SUFFIXES = (".csv", ".json", ".yaml", ".yml", ".toml")
 Value = int | float | str | bool | dt.date | None
@@ -79,18 +79,18 @@ class Dataset:
         ]
 
 
-def data_files(paths: SitePaths) -> list[Path]:
-    """Every data file of the site, in a stable order."""
-    if not paths.data.is_dir():
-        return []
-    return sorted(p for p in paths.data.rglob("*") if p.suffix.lower() in DATA_SUFFIXES)
+def data_files(paths: SitePaths, problems: ProblemCollector | None = None) -> list[Path]:
+    """Every data file of the site, in a stable order (found as every input is: `site_files`,
+    its problems recorded in problems when given)."""
+    return [path for path in site_files(paths.data, paths.root, problems or ProblemCollector())
+            if path.suffix.lower() in DATA_SUFFIXES]
 
 
 def load_datasets(paths: SitePaths, problems: ProblemCollector) -> dict[str, Dataset]:
     """Every data file under content/data/, keyed by stem; a file that fails is left out
     and its problem recorded."""
     datasets: dict[str, Dataset] = {}
-    for path in data_files(paths):
+    for path in data_files(paths, problems):
         relative = paths.relative(path)
         with problems.gather():
             dataset = load_dataset(path, relative)

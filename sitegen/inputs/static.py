@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sitegen.config import SitePaths
 from sitegen.errors import ProblemCollector
-from sitegen.inputs.files import check_inside
+from sitegen.inputs.files import site_files
 
 
 @dataclass(frozen=True)
@@ -22,14 +22,13 @@ def static_files(paths: SitePaths, problems: ProblemCollector) -> Mapping[str, S
     """{path inside static/: file}: the theme's, then the site's over them."""
     found: dict[str, StaticFile] = {}
     for base, label in ((paths.theme_static, "(theme) static"), (paths.static, "static")):
-        if not base.is_dir():
-            continue
-        for path in sorted(base.rglob("*")):
-            if not path.is_file() or path.name.startswith("."):
-                continue
-            with problems.gather():
-                if label == "static":
-                    check_inside(path, paths.root)
-                rel = path.relative_to(base).as_posix()
-                found[rel] = StaticFile(path.read_bytes(), f"{label}/{rel}")
+        root = paths.root if label == "static" else None  # the theme is sitegen's own
+        for path in site_files(base, root, problems, _dot_file):
+            rel = path.relative_to(base).as_posix()
+            found[rel] = StaticFile(path.read_bytes(), f"{label}/{rel}")
     return found
+
+
+def _dot_file(parts: tuple[str, ...], is_folder: bool) -> bool:
+    """Files whose name starts with `.` stay out; folders such as .well-known are published."""
+    return not is_folder and parts[-1].startswith(".")

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sitegen.config import SitePaths
-from sitegen.inputs.files import check_inside, decode_utf8
+from sitegen.errors import ProblemCollector
+from sitegen.inputs.files import decode_utf8, site_files
 
 
 @dataclass(frozen=True)
@@ -37,20 +38,15 @@ class TemplateSet:
     search_path: tuple[Path, ...]
 
 
-def read_templates(paths: SitePaths) -> TemplateSet:
-    """The templates of the site and the theme, and one hash over their names and bytes."""
+def read_templates(paths: SitePaths, problems: ProblemCollector) -> TemplateSet:
+    """The templates of the site and the theme, and one hash over their names and bytes
+    (found as every input is: `site_files`, its problems recorded in problems)."""
     digest = hashlib.sha256()
     sources: dict[str, TemplateSource] = {}
     folders = (paths.templates, paths.theme_templates)
     for folder, label in zip(folders, ("templates", "(theme) templates"), strict=True):
-        if not folder.is_dir():
-            digest.update(b"\1")
-            continue
-        for path in sorted(folder.rglob("*")):
-            if not path.is_file():
-                continue
-            if label == "templates":
-                check_inside(path, paths.root)
+        root = paths.root if label == "templates" else None  # the theme is sitegen's own
+        for path in site_files(folder, root, problems):
             name = path.relative_to(folder).as_posix()
             raw = path.read_bytes()
             digest.update(name.encode() + b"\0" + raw)
