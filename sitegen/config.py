@@ -104,6 +104,7 @@ class Config:
     typographer: bool = True
     feed_limit: int = 20
     literals: tuple[str, ...] = ()   # words the figure check accepts as typed by hand
+    allowed_hosts: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -205,6 +206,7 @@ _CHECKS: dict[str, tuple[type, Callable[[Any], Any]]] = {
     "typographer": (bool, bool),
     "feed_limit": (int, int),
     "literals": (list, lambda words: tuple(str(word) for word in words)),
+    "allowed_hosts": (list, lambda hosts: tuple(sorted({str(h).strip().lower() for h in hosts}))),
     "extra": (dict, dict),
 }
 
@@ -230,6 +232,10 @@ _VALUES: dict[str, tuple[Callable[[Any], bool], str, str]] = {
     "base_url": (lambda url: _web_url(url) and "?" not in url, "an absolute http(s) URL",
                  "write it as https://example.org/ or https://owner.github.io/repo/"),
     "repo_url": (_web_url, "an absolute http(s) URL", "write it as https://github.com/owner/repo"),
+    "allowed_hosts": (lambda hosts: all(
+        re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+", h)
+        for h in hosts), "a list of host names",
+        'write host names only, e.g. allowed_hosts = ["tiles.example.org"]'),
     "language": (lambda tag: re.fullmatch(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*", tag) is not None,
                  "a language tag", "write it as en, de or pt-BR"),
 }
@@ -238,7 +244,7 @@ _VALUES: dict[str, tuple[Callable[[Any], bool], str, str]] = {
 
 def _quoted(value: Any) -> str:
     """A setting's value in a message: on one line, and not too long."""
-    text = repr(str(value))
+    text = repr(list(value)) if isinstance(value, tuple) else repr(str(value))
     return text if len(text) <= 80 else text[:77] + "...'"
 
 

@@ -75,7 +75,7 @@ def load_site(config: Config, files: ContentFiles, page_cache: PageCache,
                for path in files.pages if path not in loaded}
     pages = tuple(page for page in loaded.values() if drafts or not page.source.draft)
     hand_typed = warn_hand_typed(pages, config, problems)
-    charts, chart_files = _charts(pages, datasets, paths, problems)
+    charts, chart_files = _charts(pages, datasets, config, problems)
     runtime: Mapping[str, bytes] = {}
     if charts:
         from sitegen import charts as chart_room
@@ -111,7 +111,7 @@ def _assets(found: Sequence[Path], paths: SitePaths,
     return assets
 
 
-def _charts(pages: Sequence[LoadedPage], datasets: Mapping[str, Dataset], paths: SitePaths,
+def _charts(pages: Sequence[LoadedPage], datasets: Mapping[str, Dataset], config: Config,
             problems: ProblemCollector,
             ) -> tuple[dict[ChartKey, Any], dict[str, tuple[bytes, str]]]:
     """Every chart block of every page drawn (values in its text filled first)."""
@@ -130,8 +130,10 @@ def _charts(pages: Sequence[LoadedPage], datasets: Mapping[str, Dataset], paths:
             problems.add(error.placed(page.source.source, line))
             continue
         chart_blocks.append(chart_room.ChartBlock(page.source.source, index, text, line))
+    paths = config.paths
     results = chart_room.render_all(chart_blocks, datasets, paths,
-                                    chart_room.ChartCache.for_site(paths.cache), problems)
+                                    chart_room.ChartCache.for_site(paths.cache), problems,
+                                    config.allowed_hosts)
     files: dict[str, tuple[bytes, str]] = {}
     for (page_source, _), chart in results.items():
         for path, data in chart.files.items():

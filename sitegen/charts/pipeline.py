@@ -26,6 +26,7 @@ from sitegen.charts.figures import (
     rendered_chart,
 )
 from sitegen.charts.modules import build_python_chart
+from sitegen.charts.offsite import check_offsite
 from sitegen.charts.schema import SchemaChecker, key_name
 from sitegen.charts.specs import ChartSpec, build_yaml_chart
 from sitegen.config import SitePaths
@@ -50,12 +51,13 @@ class _Prepared:
 
 def render_all(
     blocks: Iterable[ChartBlock], datasets: Mapping[str, Dataset], paths: SitePaths,
-    cache: ChartCache | None, problems: ProblemCollector,
+    cache: ChartCache | None, problems: ProblemCollector, allowed_hosts: Sequence[str] = (),
 ) -> dict[tuple[str, int], RenderedChart]:
     """Every chart block -> a RenderedChart, reusing cached ones; a chart that fails is left
-    out and its problem recorded (its warnings too).
+    out and its problem recorded (its warnings too). allowed_hosts are the hosts a spec may
+    name (the `allowed_hosts` setting; part of every chart's key).
     """
-    versions = output_versions()
+    versions = output_versions() + "|" + ",".join(allowed_hosts)
     results: dict[tuple[str, int], RenderedChart] = {}
     blocks = list(blocks)
     misses: list[tuple[ChartBlock, str]] = []
@@ -69,7 +71,7 @@ def render_all(
         results[(block.page, block.index)] = hit[0]
         _warn(hit[1], block, problems)
     if misses:
-        _render_misses(misses, datasets, paths, cache, results, problems)
+        _render_misses(misses, datasets, paths, cache, results, problems, allowed_hosts)
     _check_unique_ids(results, blocks, problems)
     return results
 
@@ -77,7 +79,7 @@ def render_all(
 def _render_misses(misses: Sequence[tuple[ChartBlock, str]], datasets: Mapping[str, Dataset],
                    paths: SitePaths, cache: ChartCache | None,
                    results: dict[tuple[str, int], RenderedChart],
-                   problems: ProblemCollector) -> None:
+                   problems: ProblemCollector, allowed_hosts: Sequence[str]) -> None:
     """Build the specs of charts not in the cache and render them, then store them.
 
     With many charts, worker processes start first and render each spec as soon as it is
@@ -94,7 +96,7 @@ def _render_misses(misses: Sequence[tuple[ChartBlock, str]], datasets: Mapping[s
         pending: list[_Prepared] = []
         for block, key in misses:
             try:
-                chart = _build_chart(block, datasets, paths, checker)
+                chart = _build_chart(block, datasets, paths, checker, allowed_hosts)
             except ChartError as error:
                 problems.add(error)
                 continue
@@ -116,13 +118,19 @@ def _render_misses(misses: Sequence[tuple[ChartBlock, str]], datasets: Mapping[s
 
 
 def _build_chart(block: ChartBlock, datasets: Mapping[str, Dataset], paths: SitePaths,
-                 checker: SchemaChecker) -> ChartSpec:
-    """A block's checked spec, from its YAML or from the chart module it names."""
+                 checker: SchemaChecker, allowed_hosts: Sequence[str]) -> ChartSpec:
+    """A block's checked spec, from its YAML or from the chart module it names, reaching no
+    other host (`offsite`)."""
     raw, places = read_block_yaml(block)
     if "python" in raw:
-        return build_python_chart(block, raw, places, datasets, paths.root, paths.charts,
-                                  checker)
-    return build_yaml_chart(block, raw, places, datasets, paths.root, paths.data, checker)
+        chart = build_python_chart(block, raw, places, datasets, paths.root, paths.charts,
+                                   checker)
+        module = next((p for p in sorted(chart.inputs) if p.endswith(".py")), None)
+        check_offsite(chart.spec, block, None, allowed_hosts, module)
+        return chart
+    chart = build_yaml_chart(block, raw, places, datasets, paths.root, paths.data, checker)
+    check_offsite(chart.spec, block, places, allowed_hosts)
+    return chart
 
 
 def _finish(prepared: _Prepared, pool: Any, cache: ChartCache | None,

@@ -71,7 +71,7 @@ def render_svg(job: Job) -> Result:
     spec_json, description, version = job
     try:
         svg = vlc.vegalite_to_svg(fixed_size(json.loads(spec_json)), vl_version=version,
-                                  config=STATIC_CONFIG)
+                                  config=STATIC_CONFIG, allowed_base_urls=[])  # fetch nothing
     except Exception as exc:  # noqa: BLE001 - returned to the main process, located there
         return None, render_error_text(str(exc))
     return normalise_svg(svg, description), None
@@ -81,7 +81,8 @@ def render_png(spec: dict[str, Any], version: str | None) -> bytes:
     """A PNG of the chart (title included) on white, at twice its size, for social cards."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_png(fixed_size(spec), vl_version=version, scale=2, config=PNG_CONFIG)
+    return vlc.vegalite_to_png(fixed_size(spec), vl_version=version, scale=2, config=PNG_CONFIG,
+                               allowed_base_urls=[])  # fetch nothing
 
 
 def fixed_size(spec: dict[str, Any]) -> dict[str, Any]:
