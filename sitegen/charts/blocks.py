@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from sitegen.charts.schema import Path_, did_you_mean, kind_of
-from sitegen.errors import ChartError, Problem
+from sitegen.errors import ChartError, Problem, SitegenError
+from sitegen.inputs import check_yaml
 
 KINDS = ("reported", "estimate", "claim", "mixed")
 
@@ -61,6 +62,11 @@ def read_block_yaml(block: ChartBlock) -> tuple[dict[str, Any], Places]:
     import yaml
 
     loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        check_yaml(block.text)
+    except SitegenError as error:  # placed in the page: the YAML starts after the fence
+        raise ChartError(problems=[p.at(block.page, block.line) for p in error.problems]) \
+            from None
     try:
         node = yaml.compose(block.text, Loader=loader_cls)
         value = yaml.load(block.text, Loader=loader_cls)

@@ -13,11 +13,13 @@ from sitegen.inputs.content import (
 )
 from sitegen.inputs.data import Dataset, Row, Value, data_files, load_datasets
 from sitegen.inputs.files import check_inside
+from sitegen.inputs.limits import check_yaml
 from sitegen.inputs.static import StaticFile, static_files
 from sitegen.inputs.templates import TemplateSet, read_templates
 
 __all__ = [
     "ContentFiles", "Dataset", "Row", "SourcePage", "StaticFile", "TemplateSet", "Value",
-    "check_inside", "content_path", "data_files", "discover", "load_datasets", "read_page",
+    "check_inside", "check_yaml", "content_path", "data_files", "discover", "load_datasets",
+    "read_page",
     "read_templates", "relative_url", "root_prefix", "static_files", "title_from_name",
 ]

@@ -18,6 +18,7 @@ from typing import Any
 from sitegen.config import SitePaths
 from sitegen.errors import InputError, Problem, ProblemCollector
 from sitegen.inputs.files import decode_utf8, site_files
+from sitegen.inputs.limits import check_yaml, finite
 
 PAGE_SUFFIX = ".md"
 _FRONT_MATTER = re.compile(
@@ -138,6 +139,10 @@ def split_front_matter(text: str, source: str) -> tuple[dict[str, Any], str, int
     import yaml
 
     try:
+        check_yaml(match.group(1))
+    except InputError as error:
+        raise error.placed(source, 1) from None  # the front matter starts on line 2
+    try:
         loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: faster
         front = yaml.load(match.group(1), Loader=loader) or {}
     except yaml.MarkedYAMLError as exc:
@@ -184,7 +189,8 @@ def _check_front_matter(front: dict[str, Any], text: str, source: str) -> dict[s
     if "draft" in meta and not isinstance(meta["draft"], bool):
         fail("draft", "'draft' must be true or false")
     if "weight" in meta and (isinstance(meta["weight"], bool)
-                             or not isinstance(meta["weight"], int | float)):
+                             or not isinstance(meta["weight"], int | float)
+                             or not finite(meta["weight"])):
         fail("weight", "'weight' must be a number (lower comes first in navigation)")
     if "updates" in meta:
         updates = _updates(meta["updates"])

@@ -22,6 +22,7 @@ from typing import Any
 from sitegen.config import SitePaths
 from sitegen.errors import InputError, ProblemCollector, toml_syntax_error
 from sitegen.inputs.files import decode_utf8, site_files
+from sitegen.inputs.limits import MAX_DEPTH, check_brackets, check_numbers, check_yaml, finite
 
 DATA_SUFFIXES = (".csv", ".json", ".yaml", ".yml", ".toml")
 Value = int | float | str | bool | dt.date | None
@@ -29,6 +30,8 @@ Value = int | float | str | bool | dt.date | None
 _INT = re.compile(r"^[+-]?\d+$")
 _FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_LIMITS = {".csv": check_numbers, ".yaml": check_yaml, ".yml": check_yaml}
+"""The bounds checked before a file is parsed (JSON and TOML: check_brackets)."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,7 @@ def load_dataset(path: Path, relative: str) -> Dataset:
     text = decode_utf8(raw, relative)
     suffix = path.suffix.lower()
     try:
+        _LIMITS.get(suffix, check_brackets)(text)
         if suffix == ".csv":
             columns, records = _read_csv(text)
         elif suffix == ".json":
@@ -121,7 +125,13 @@ def load_dataset(path: Path, relative: str) -> Dataset:
             columns, records = _read_yaml(text)
     except InputError as error:
         raise error.placed(relative) from None
-    typed_rows, types = _type_columns(columns, records)
+    except RecursionError:  # nesting that check_brackets could not see (inside a comment)
+        raise InputError(f"nested more than {MAX_DEPTH} levels deep", relative, 1, 1,
+                         "flatten the structure") from None
+    try:
+        typed_rows, types = _type_columns(columns, records)
+    except InputError as error:
+        raise error.placed(relative) from None
     by_id: dict[str, Row] = {}
     if "id" in columns:
         for row in typed_rows:
@@ -298,6 +308,12 @@ def _type_columns(columns: list[str], records: Records) -> tuple[list[Row], dict
         Row({c: _convert(r.get(c), types[c]) for c in columns}, line)
         for line, r in records
     ]
+    for row in rows:
+        for column, value in row.values.items():
+            if isinstance(value, float) and not finite(value):
+                raise InputError(
+                    f"the value of '{column}' is {value}: too large for a number, or none",
+                    None, row.line, None, "numbers must be finite (at most about 1.8e308)")
     return rows, types
 
 

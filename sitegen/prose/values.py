@@ -64,6 +64,9 @@ def resolve_expression(text: str, datasets: Mapping[str, Dataset]) -> str:
     return format_value(value, match.group("format") or "", match.group("argument"))
 
 
+MAX_DECIMALS = 20
+"""The most decimals a format shows (a double holds about 17 significant digits)."""
+
 _TEXT_EXPRESSION = re.compile(r"(?<!\\)\{\{(.*?)\}\}")
 
 
@@ -118,6 +121,9 @@ def _decimals(argument: str | None) -> int | None:
         return None
     if not argument.strip().isdigit():
         raise ProseError(f"'{argument}' is not a number of decimals", hint="for example number:1")
+    if len(argument.strip()) > 2 or int(argument) > MAX_DECIMALS:
+        raise ProseError(f"{argument.strip()[:12]} decimals are too many",
+                         hint=f"formats show up to {MAX_DECIMALS} decimals")
     return int(argument)
 
 
