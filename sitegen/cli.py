@@ -46,9 +46,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         if args.debug:
             traceback.print_exc()
-        where = getattr(error, "filename", None)
-        print(f"{where or '<site>'}: error: {error.strerror or error}", file=sys.stderr)
+        where = _in_site(getattr(error, "filename", None), getattr(args, "root", "."))
+        print(f"{where}: error: {error.strerror or error}", file=sys.stderr)
         return 1
+
+
+def _in_site(filename: object, root: str) -> str:
+    """A file an OSError names, as the site names it (relative to its folder)."""
+    if not filename:
+        return "."
+    path = Path(str(filename)).absolute()
+    site = Path(root).resolve()
+    return path.relative_to(site).as_posix() if path.is_relative_to(site) else str(filename)
 
 
 def _print_error(error: SitegenError, args: argparse.Namespace) -> None:

@@ -120,6 +120,8 @@ class Config:
         """
         target = (given if given is not None else self.root / self.output_dir).resolve()
         reason = _unsafe_output(target, self.paths)
+        if reason is None and target.exists() and not target.is_dir():
+            reason = "is a file, not a folder"
         if reason is None:
             return target
         if given is not None:

@@ -36,16 +36,21 @@ class Problem:
         return ":".join(parts)
 
     def format(self, severity: str = "error") -> str:
-        """The line a user sees, plus an indented hint where there is one."""
-        text = f"{self.location()}: {severity}: {self.message}"
+        """The line a user sees, plus an indented hint where there is one: one line each,
+        whatever the input put in them (a newline shows as `\\n`)."""
+        text = f"{self.location()}: {severity}: {_one_line(self.message)}"
         if self.hint:
-            text += f"\n  hint: {self.hint}"
+            text += f"\n  hint: {_one_line(self.hint)}"
         return text
 
     def at(self, path: str | None = None, line_offset: int = 0) -> Problem:
         """The same problem placed in a file, or shifted by the lines that precede a fragment."""
         line = self.line + line_offset if self.line is not None else None
         return replace(self, path=path if path is not None else self.path, line=line)
+
+
+def _one_line(text: str) -> str:
+    return text.strip().replace("\r\n", "\n").replace("\r", "\n").replace("\n", "\\n")
 
 
 class SitegenError(Exception):

@@ -55,3 +55,43 @@ def test_invalid_site_fails_at_the_right_place_and_keeps_the_previous_output(cas
         assert choices & reported, f"expected {line!r} in:\n{result.stderr}"
     assert tree(site / "_site") == previous
     assert sorted(p.name for p in site.iterdir() if p.name.startswith("._site")) == []
+
+
+FORMATTED = re.compile(r"^(?P<path>[^\s:]+(?: [^\s:]+)*):(?P<line>\d+)(?::(?P<col>\d+))?: "
+                       r"error: (?P<message>\S.*)$")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_every_error_of_an_invalid_site_is_one_located_line_then_a_hint(case, tmp_path):
+    """Each error is `PATH:LINE[:COL]: error: MESSAGE` on one line, the path a file of the
+    site named relative to it (never absolute, never `<site>` or `(feed)`), then at most an
+    indented hint."""
+    site = tmp_path / case
+    shutil.copytree(CASES_DIR / case, site, ignore=shutil.ignore_patterns("expected.txt"))
+    result = run_sitegen("build", cwd=site)
+    assert result.returncode == 1
+    lines = result.stderr.splitlines()
+    assert lines, "no error printed"
+    previous = ""
+    for line in lines:
+        if line.startswith("  hint: "):
+            assert previous == "error", f"a hint that follows no error: {line!r}"
+            previous = "hint"
+            continue
+        if re.fullmatch(r"\d+ problems; nothing was written", line) or ": warning: " in line:
+            previous = "other"
+            continue
+        found = FORMATTED.match(line)
+        assert found, f"not one located line: {line!r}\n{result.stderr}"
+        path = found["path"]
+        assert not path.startswith(("/", "<", "(")), line
+        assert (site / path).is_file(), f"{path} is not a file of the site: {line!r}"
+        assert str(tmp_path) not in line, line
+        previous = "error"
+
+
+def test_a_newline_from_the_input_never_splits_a_message():
+    from sitegen.errors import Problem
+
+    shown = Problem("bad value 'a\nb'\r\n", "content/x.md", 3, 1, "fix\nit").format()
+    assert shown == "content/x.md:3:1: error: bad value 'a\\nb'\n  hint: fix\\nit"

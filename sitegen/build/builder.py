@@ -160,8 +160,7 @@ class Builder:
         )
         if not config.paths.content.is_dir():
             raise InputError(
-                f"no content/ folder in {self.root}: this is not a sitegen site",
-                "content", None, None,
+                "no content/ folder: this is not a sitegen site", "content", None, None,
                 "run sitegen from the site's folder (or pass --root DIR), "
                 "or create a site with: sitegen new DIR",
             )

@@ -61,7 +61,7 @@ class Templates:
         except jinja2.UndefinedError as exc:
             path, line = self._template_frame(exc)
             raise TemplateError(
-                f"undefined in template: {exc.message}", path, line, None,
+                f"undefined in template: {exc.message}", path or used_by, line, None,
                 f"while rendering {used_by}; test optional values with 'is defined'",
             ) from None
         except SitegenError:
@@ -69,7 +69,7 @@ class Templates:
         except Exception as exc:  # noqa: BLE001 - a filter or a test raised inside the template
             path, line = self._template_frame(exc)
             raise TemplateError(
-                f"template error: {type(exc).__name__}: {exc}", path, line, None,
+                f"template error: {type(exc).__name__}: {exc}", path or used_by, line, None,
                 f"while rendering {used_by}",
             ) from None
 

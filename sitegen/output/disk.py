@@ -86,7 +86,7 @@ class DiskWriter:
         try:
             if self.out_dir.exists() and not self.out_dir.is_dir():
                 raise OutputError(
-                    f"the output path {self.out_dir} exists and is not a folder",
+                    f"the output path '{self.out_dir.name}' exists and is not a folder",
                     hint="remove it or pass another --out",
                 )
             if self.out_dir.exists():

@@ -27,17 +27,20 @@ class OutputSet:
         """Claim an output path for a source; a second claim is recorded as a clash, and so
         is a file where another output needs a folder (`about` beside `about/index.html`)."""
         if path in self.claimed_by and self.claimed_by[path] != source:
-            self._clash(source, line, f"{source} and {self.claimed_by[path]} both write '{path}'")
+            other = self.claimed_by[path]
+            self._clash(source, other, line, f"{source} and {other} both write '{path}'")
             return
         if path in self.folders:
-            self._clash(source, line, f"{source} writes the file '{path}', where "
-                                      f"{self.folders[path]} needs a folder")
+            other = self.folders[path]
+            self._clash(source, other, line, f"{source} writes the file '{path}', where "
+                                             f"{other} needs a folder")
             return
         folder = path.rpartition("/")[0]
         while folder and folder not in self.folders:
             if folder in self.claimed_by:
-                self._clash(source, line, f"{source} needs the folder '{folder}', where "
-                                          f"{self.claimed_by[folder]} writes a file")
+                other = self.claimed_by[folder]
+                self._clash(source, other, line, f"{source} needs the folder '{folder}', where "
+                                                 f"{other} writes a file")
                 return
             self.folders[folder] = source
             folder = folder.rpartition("/")[0]
@@ -46,7 +49,11 @@ class OutputSet:
         if self.sink is not None:
             self.sink(path, data)
 
-    def _clash(self, source: str, line: int | None, what: str) -> None:
+    def _clash(self, source: str, other: str, line: int | None, what: str) -> None:
+        """Placed at the source, or at the other claimant when only it is a file (a page's
+        `feed.xml` against the feed sitegen writes)."""
+        if source.startswith("(") and not other.startswith("("):
+            source, line = other, None
         if line is None and not source.startswith("("):  # a file: place it, at least line 1
             line = 1
         self.problems.add(OutputError(f"output clash: {what}", source, line, None,
