@@ -269,7 +269,7 @@ def load_config(root: Path) -> Config:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise toml_syntax_error(exc, CONFIG_FILE) from None
+        raise toml_syntax_error(exc, CONFIG_FILE, text) from None
     return Config(root=root, **_checked(raw, lambda key: (CONFIG_FILE, _key_line(text, key))))
 
 

@@ -129,13 +129,18 @@ class BuildFailed(SitegenError):
 
 
 _TOML_PLACE = re.compile(r"\s*\(?at line (\d+), column (\d+)\)?")
+_TOML_END = re.compile(r"\s*\(?at end of document\)?")
 
 
-def toml_syntax_error(exc: Exception, path: str | None) -> InputError:
-    """tomllib's error at its own line and column, its message without the place repeated."""
+def toml_syntax_error(exc: Exception, path: str | None, text: str = "") -> InputError:
+    """tomllib's error at its own line and column (the end of text for an error "at end of
+    document"), its message without the place repeated."""
     match = _TOML_PLACE.search(str(exc))
     line, column = (int(match.group(1)), int(match.group(2))) if match else (None, None)
-    message = _TOML_PLACE.sub("", str(exc))
+    if match is None and _TOML_END.search(str(exc)):
+        lines = text.split("\n")
+        line, column = len(lines), len(lines[-1]) + 1
+    message = _TOML_END.sub("", _TOML_PLACE.sub("", str(exc)))
     return InputError(f"invalid TOML: {message}", path, line, column,
                       "see https://toml.io for the syntax")
 

@@ -277,7 +277,7 @@ def _read_toml(text: str) -> tuple[list[str], Records]:
     try:
         whole = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise toml_syntax_error(exc, None) from None
+        raise toml_syntax_error(exc, None, text) from None
     tables = [(k, v) for k, v in whole.items()
               if isinstance(v, list) and all(isinstance(x, dict) for x in v)]
     if len(tables) != 1:
