@@ -83,7 +83,7 @@ def check_site(root: Path) -> FigureCheck:
     (SitegenError when the settings or a page cannot be read)."""
     config = load_config(root.resolve())
     problems = ProblemCollector()
-    files = discover(config.paths)
+    files = discover(config.paths, problems)
     cache = PageCache(config.paths.cache / "pages.pickle")
     parse = partial(parse_page, paths=config.paths, typographer=config.typographer)
     loaded = cache.load_pages(files.pages, config.paths.root, config.typographer, parse,
