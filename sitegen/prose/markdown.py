@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from sitegen.prose.callouts import github_callouts
 from sitegen.prose.highlight import highlight, highlighted_language
 from sitegen.prose.lint import TypedNumber, collect_figures
 
@@ -146,7 +147,7 @@ def _markdown(typographer: bool, extended: bool = True) -> MarkdownIt:
     md.core.ruler.after("inline", "sitegen_figures", collect_figures)
     md.core.ruler.after("sitegen_figures", "sitegen_places", _place_references)
     md.core.ruler.after("sitegen_places", "sitegen_headings", _heading_ids)
-    md.core.ruler.after("sitegen_headings", "sitegen_callouts", _github_callouts)
+    md.core.ruler.after("sitegen_headings", "sitegen_callouts", github_callouts)
     md.add_render_rule("sitegen_expression", _render_expression)
     md.normalizeLink = _normalize_link  # type: ignore[method-assign]
     default_fence = md.renderer.rules["fence"]  # type: ignore[attr-defined]
@@ -355,47 +356,3 @@ def _nest(flat: list[tuple[int, str, str]]) -> tuple[TocEntry, ...]:
         return result, index
 
     return tuple(build(0, 0)[0])
-
-
-# ----------------------------------------------------------------- callouts
-
-_CALLOUT = re.compile(r"^\[!(NOTE|TIP|IMPORTANT|WARNING|CAUTION)\][ \t]*\n?", re.I)
-
-
-def _github_callouts(state: StateCore) -> None:
-    """`> [!NOTE]` blockquotes (GitHub's callouts) become admonitions like `!!! note`."""
-    tokens = state.tokens
-    for index, token in enumerate(tokens):
-        if token.type != "blockquote_open" or index + 2 >= len(tokens):
-            continue
-        inline = tokens[index + 2]
-        if inline.type != "inline":
-            continue
-        match = _CALLOUT.match(inline.content)
-        if not match or not inline.children:
-            continue
-        kind = match.group(1).lower()
-        token.tag = "div"
-        token.attrSet("class", f"admonition {kind}")
-        _close_of(tokens, index).tag = "div"
-        first = inline.children[0]
-        first.content = _CALLOUT.sub("", first.content)
-        if inline.children[1:2] and inline.children[1].type == "softbreak" and not first.content:
-            inline.children = inline.children[2:]
-        from markdown_it.token import Token as NewToken
-
-        title = NewToken("html_block", "", 0)
-        title.content = f'<p class="admonition-title">{kind.capitalize()}</p>\n'
-        tokens.insert(index + 1, title)
-
-
-def _close_of(tokens: list[Token], open_index: int) -> Token:
-    depth = 0
-    for token in tokens[open_index:]:
-        if token.type == "blockquote_open":
-            depth += 1
-        elif token.type == "blockquote_close":
-            depth -= 1
-            if depth == 0:
-                return token
-    raise AssertionError("unbalanced blockquote")
