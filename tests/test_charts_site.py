@@ -147,3 +147,46 @@ def test_the_user_cache_folder_is_the_platform_one_unless_the_variable_names_ano
     assert [p.name for p in (tmp_path / "mine" / "a").iterdir()] == ["b.bin"]  # no temp left
     (tmp_path / "a-file").write_bytes(b"")
     assert UserCache(tmp_path / "a-file").get("x", lambda: b"y") == b"y"  # unwritable: made
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_a_one_chart_edit_redoes_that_chart_alone_and_equals_a_clean_build(
+        tmp_path, monkeypatch):
+    user = tmp_path / "user-cache"
+    monkeypatch.setenv("SITEGEN_CACHE_DIR", str(user))
+    root = tmp_path / "site"
+    shutil.copytree(HERE / "site", root, ignore=shutil.ignore_patterns("_site", ".sitegen-cache"))
+    assert run_sitegen("build", cwd=root, timeout=300).returncode == 0
+    entries = {p: p.stat().st_mtime_ns for p in (root / ".sitegen-cache" / "charts").iterdir()}
+    renders = set((user / "renders").rglob("*.json"))
+    assert len(renders) == 2 * 4  # an SVG and a Vega spec for each of the four charts
+    page = root / "content" / "index.md"
+    page.write_text(page.read_text().replace("Nvidia's sales by quarter", "Sales by quarter"))
+    assert run_sitegen("build", cwd=root, timeout=300).returncode == 0
+    now = {p: p.stat().st_mtime_ns for p in (root / ".sitegen-cache" / "charts").iterdir()}
+    assert {p: t for p, t in now.items() if p in entries} == entries  # nothing else redone
+    assert len([p for p in now if p not in entries and p.suffix == ".json"]) == 1
+    assert len(set((user / "renders").rglob("*.json")) - renders) == 0  # the title is page text
+    clean = tmp_path / "clean"
+    shutil.copytree(root, clean, ignore=shutil.ignore_patterns("_site", ".sitegen-cache"))
+    monkeypatch.setenv("SITEGEN_CACHE_DIR", str(tmp_path / "cold-user-cache"))
+    assert run_sitegen("build", cwd=clean, timeout=300).returncode == 0
+    assert _tree(clean / "_site") == _tree(root / "_site")  # byte for byte, run to run
+
+
+def test_a_cold_build_with_a_warm_user_cache_draws_nothing_again(tmp_path, monkeypatch):
+    user = tmp_path / "user-cache"
+    monkeypatch.setenv("SITEGEN_CACHE_DIR", str(user))
+    first, second = tmp_path / "one", tmp_path / "two"
+    for root in (first, second):
+        shutil.copytree(HERE / "site", root,
+                        ignore=shutil.ignore_patterns("_site", ".sitegen-cache"))
+    assert run_sitegen("build", cwd=first, timeout=300).returncode == 0
+    made = {p: p.stat().st_mtime_ns for p in user.rglob("*.json")}
+    assert run_sitegen("build", cwd=second, timeout=300).returncode == 0  # another site, cold
+    assert {p: p.stat().st_mtime_ns for p in user.rglob("*.json")} == made
+    assert _tree(first / "_site") == _tree(second / "_site")

@@ -19,6 +19,9 @@ in those pages' <head>. The room, in the order a chart passes through it:
               worded in schema); modules runs `python:` blocks; offsite refuses any
               spec that would fetch or link another host
     render    vl-convert: Vega-Lite -> Vega (what the page runs), SVG and PNG, in workers
+    jobs      those renders kept in the user cache by their exact inputs, for every site
+    evaluate  VegaFusion at build time: the rows a page ships, the source rows a chart draws
+    shipped   the page's Vega spec and the data files it names (shared datasets, big rows)
     tables    the rows a chart shows, its sources, table and CSV
     cache     rendered charts on disk and the keys that say they are still good
     figures   a cache entry and the <figure> a RenderedChart places in a page

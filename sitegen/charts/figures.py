@@ -7,6 +7,7 @@ RenderedChart made from it places those for a page's depth in figure_html.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import html
 import json
@@ -19,9 +20,11 @@ from typing import Any
 from sitegen.charts.blocks import ChartBlock
 from sitegen.charts.cache import CHARTS_VERSION, ChartCache
 from sitegen.charts.render import ID_TOKEN
+from sitegen.charts.shipped import Shipped
 from sitegen.charts.specs import ROOT_TOKEN, ChartSpec
-from sitegen.charts.tables import csv_text, source_html, tables_html
+from sitegen.charts.tables import Used, csv_text, source_html, tables_html
 from sitegen.inputs import Dataset
+from sitegen.output import content_hashed
 
 KIND_LABELS = {"reported": "Reported", "estimate": "Estimate", "claim": "Claim",
                "mixed": "Mixed"}
@@ -61,18 +64,41 @@ class RenderedChart:
     png_spec_json: str
     key: str
     vegalite_json: str = ""
-    """The Vega-Lite spec it was compiled from (data inline, URLs as ROOT_TOKEN paths)."""
+    """The Vega-Lite spec it was compiled from (URLs as ROOT_TOKEN paths; data inline, or
+    left out for a chart of more than render.BIG_ROWS rows)."""
+    data_files: tuple[tuple[str, bytes], ...] = ()
+    """Files the page's spec or static image names (shared datasets, large rows, a PNG)."""
+    drawn: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    """Dataset name -> indexes of its rows the chart draws (build-time evaluation)."""
+    drawn_exact: bool = True
+    """False when a transform makes new rows from many, so `drawn` holds every row that
+    reaches it (a superset, never missing a drawn row)."""
+    datasets: Mapping[str, Dataset] = field(default_factory=dict, compare=False, repr=False)
     cache: ChartCache | None = field(default=None, compare=False, repr=False)
 
     @property
     def files(self) -> Mapping[str, bytes]:
-        """Site path -> bytes of the files this chart publishes (its CSVs, its data URLs)."""
-        return MappingProxyType({d.site_path: d.content for d in self.downloads})
+        """Site path -> bytes of the files this chart publishes (CSVs, data, static image)."""
+        return MappingProxyType({d.site_path: d.content for d in self.downloads}
+                                | dict(self.data_files))
+
+    @property
+    def drawn_row_ids(self) -> Mapping[str, tuple[str, ...]]:
+        """Dataset name -> the `id` of each row the chart draws (`#N`, N from 1, for a row
+        without one), in the dataset's order: the rows whose sources the chart shows."""
+        out: dict[str, tuple[str, ...]] = {}
+        for name, indexes in self.drawn:
+            rows = self.datasets[name].rows if name in self.datasets else ()
+            out[name] = tuple(
+                str(rows[i].values.get("id")) if i < len(rows) and
+                rows[i].values.get("id") is not None else f"#{i + 1}" for i in indexes)
+        return MappingProxyType(out)
 
     def figure_html(self, root_prefix: str, number: int | None = None) -> str:
         """The whole <figure class="chart">, with URLs relative to a page at root_prefix,
         numbered "Figure N" when number is given (its place among the page's charts)."""
-        svg = self.svg.replace(ID_TOKEN, f"{self.figure_id}-svg")
+        svg = self.svg.replace(ID_TOKEN, f"{self.figure_id}-svg").replace(ROOT_TOKEN,
+                                                                          root_prefix)
         spec = self.spec_json.replace(ROOT_TOKEN, root_prefix)
         kind = ""
         if self.kind:
@@ -112,6 +138,8 @@ class RenderedChart:
                 return cached
         from sitegen.charts.render import render_png, vegalite_version
 
+        if not self.png_spec_json:  # a big chart: its PNG was made with it; the cache lost it
+            return next((c for p, c in self.data_files if p.endswith(".png")), b"")
         image = render_png(json.loads(self.png_spec_json), vegalite_version())
         if self.cache is not None:
             self.cache.write(name, image)
@@ -134,10 +162,36 @@ def interactive_spec(chart: ChartSpec) -> dict[str, Any]:
     return {k: v for k, v in chart.spec.items() if k != "$schema"}
 
 
-def new_entry(block: ChartBlock, chart: ChartSpec, svg: str, vega_json: str) -> dict[str, Any]:
+def drawn_used(chart: ChartSpec, shipped: Shipped) -> Used:
+    """Each dataset the chart read, with the rows it draws (all rows where not evaluated)."""
+    return tuple((ds, tuple(ds.rows[i] for i in shipped.drawn[ds.name])
+                  if ds.name in shipped.drawn else rows) for ds, rows in chart.used)
+
+
+def raster_html(png: bytes, description: str) -> tuple[str, str]:
+    """(<img> for the static slot, its site path) of a static image drawn as a PNG."""
+    path = content_hashed("charts/static/chart.png", png)
+    width, height = (int.from_bytes(png[16:20], "big") // 2,
+                     int.from_bytes(png[20:24], "big") // 2)
+    alt = html.escape(description or "Chart")
+    return (f'<img class="chart-raster" src="{ROOT_TOKEN}{path}" width="{width}" '
+            f'height="{height}" alt="{alt}">', path)
+
+
+def new_entry(block: ChartBlock, chart: ChartSpec, svg: str | None, shipped: Shipped,
+              static_png: bytes | None, big: bool) -> dict[str, Any]:
     """What the cache keeps of a rendered chart: page-independent text, its inputs, and its
     warnings as line offsets from the fence (a fence that moves keeps its entry). The page
-    ships `vega_json`, the chart compiled to Vega; `vegalite_json` is kept for tools."""
+    ships the chart compiled to Vega, its data evaluated; `vegalite_json` is kept for tools.
+    The tables, CSV and source line are of the rows the chart draws."""
+    used = drawn_used(chart, shipped)
+    files = [[path, base64.b64encode(content).decode()] for path, content in shipped.files]
+    if svg is None and static_png is not None:
+        svg, path = raster_html(static_png, chart.description)
+        files.append([path, base64.b64encode(static_png).decode()])
+    vegalite = interactive_spec(chart)
+    if big:
+        vegalite = {**vegalite, "datasets": {k: [] for k in vegalite.get("datasets", {})}}
     return {
         "version": CHARTS_VERSION,
         "deps": {
@@ -146,12 +200,17 @@ def new_entry(block: ChartBlock, chart: ChartSpec, svg: str, vega_json: str) -> 
         },
         "title": chart.title, "subtitle": chart.subtitle, "description": chart.description,
         "caption": chart.caption, "kind": chart.kind, "figure_id": chart.figure_id,
-        "source_html": source_html(chart.source_override, chart.used), "svg": svg,
-        "spec_json": vega_json.replace("<", "\\u003c"),
-        "vegalite_json": _script_json(interactive_spec(chart)),
-        "png_spec_json": json.dumps(png_spec(chart)),
-        "tables_html": tables_html(chart.spec, chart.used),
-        "csvs": [[ds.name, csv_text(ds, rows)] for ds, rows in chart.used],
+        "source_html": source_html(chart.source_override, used), "svg": svg,
+        "spec_json": shipped.vega_json.replace("<", "\\u003c"),
+        "vegalite_json": _script_json(vegalite),
+        "png_spec_json": "" if big else json.dumps(png_spec(chart)),
+        "tables_html": tables_html(chart.spec, used),
+        "csvs": [[ds.name, csv_text(ds, rows)] for ds, rows in used],
+        "full": [[ds.name, csv_text(ds, ds.rows)] for ds, rows in used
+                 if len(rows) < len(ds.rows)],
+        "files": files,
+        "drawn": [[name, _ranges(rows)] for name, rows in sorted(shipped.drawn.items())],
+        "drawn_exact": shipped.exact,
         "data_files": [[f.site_path, f.source] for f in chart.data_files],
         "inputs": sorted(chart.inputs),
         "warnings": [[w.message, (w.line or block.line) - block.line, w.hint]
@@ -177,7 +236,8 @@ def from_entry(block: ChartBlock, key: str, entry: Mapping[str, Any],
             return None
         files[source] = content
     try:
-        return rendered_chart(block, key, entry, files, cache), list(entry["warnings"])
+        return (rendered_chart(block, key, entry, files, cache, datasets),
+                list(entry["warnings"]))
     except (KeyError, TypeError, ValueError):
         return None
 
@@ -188,27 +248,50 @@ def file_bytes(chart: ChartSpec) -> dict[str, bytes]:
 
 
 def rendered_chart(block: ChartBlock, key: str, entry: Mapping[str, Any],
-                   files: Mapping[str, bytes], cache: ChartCache | None) -> RenderedChart:
+                   files: Mapping[str, bytes], cache: ChartCache | None,
+                   datasets: Mapping[str, Dataset]) -> RenderedChart:
     """A cache entry placed on its block's page: figure id, download labels and paths."""
     figure_id = entry["figure_id"] or f"chart-{block.index + 1}"
     base = _page_stem(block.page)
-    csvs, data_files = entry["csvs"], entry["data_files"]
+    csvs, data_files, full = entry["csvs"], entry["data_files"], entry["full"]
     one = len(csvs) + len(data_files) == 1
+    shown = "the rows shown" if full else "the data"
     downloads = tuple(
-        Download("Download the data (CSV)" if one else f"Download {name}.csv",
+        Download(f"Download {shown} (CSV)" if one else f"Download {name}.csv",
                  f"charts/{base}/{figure_id}-{name}.csv", text.encode())
         for name, text in csvs) + tuple(
         Download("Download the data" if one else f"Download {Path(source).name}", site_path,
                  files[source])
-        for site_path, source in data_files)
+        for site_path, source in data_files) + tuple(
+        Download("The full dataset (CSV)" if len(full) == 1 else f"The full {name}.csv",
+                 content_hashed(f"charts/data/{name}.csv", text.encode()), text.encode())
+        for name, text in full)
     return RenderedChart(
         page=block.page, index=block.index, figure_id=figure_id, title=entry["title"],
         subtitle=entry["subtitle"], description=entry["description"], caption=entry["caption"],
         kind=entry["kind"], source_html=entry["source_html"], svg=entry["svg"],
         spec_json=entry["spec_json"], tables_html=entry["tables_html"], downloads=downloads,
         inputs=frozenset(entry["inputs"]), png_spec_json=entry["png_spec_json"], key=key,
-        vegalite_json=entry["vegalite_json"], cache=cache,
+        vegalite_json=entry["vegalite_json"],
+        data_files=tuple((path, base64.b64decode(text)) for path, text in entry["files"]),
+        drawn=tuple((name, _unranges(spans)) for name, spans in entry["drawn"]),
+        drawn_exact=bool(entry["drawn_exact"]), datasets=datasets, cache=cache,
     )
+
+
+def _ranges(indexes: tuple[int, ...]) -> list[list[int]]:
+    """Sorted indexes as [first, last] runs: a chart drawing a million rows stores one pair."""
+    runs: list[list[int]] = []
+    for index in indexes:
+        if runs and runs[-1][1] == index - 1:
+            runs[-1][1] = index
+        else:
+            runs.append([index, index])
+    return runs
+
+
+def _unranges(runs: Any) -> tuple[int, ...]:
+    return tuple(i for first, last in runs for i in range(first, last + 1))
 
 
 def _page_stem(page: str) -> str:

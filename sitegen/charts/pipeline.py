@@ -16,6 +16,7 @@ from typing import Any
 
 from sitegen.charts.blocks import ChartBlock, read_block_yaml
 from sitegen.charts.cache import ChartCache, block_key, output_versions
+from sitegen.charts.evaluate import fill_data, strip_data
 from sitegen.charts.figures import (
     RenderedChart,
     file_bytes,
@@ -25,9 +26,11 @@ from sitegen.charts.figures import (
     png_spec,
     rendered_chart,
 )
+from sitegen.charts.jobs import Handle, Jobs
 from sitegen.charts.modules import build_python_chart
 from sitegen.charts.offsite import check_offsite
 from sitegen.charts.schema import SchemaChecker, key_name
+from sitegen.charts.shipped import ship
 from sitegen.charts.specs import ChartSpec, build_yaml_chart
 from sitegen.config import SitePaths
 from sitegen.errors import ChartError, Problem, ProblemCollector
@@ -42,11 +45,15 @@ class _Prepared:
     key: str
     chart: ChartSpec
     spec: dict[str, Any]
-    job: tuple[str, str, str | None]
+    values: dict[str, list[Any]]
+    """The chart's datasets' rows, left out of the Vega-Lite it compiles (vl-convert copies
+    data through) and put back into the Vega."""
+    big: bool
+    job: tuple[str, str, str | None] | None
     vega_job: tuple[str, str, str | None]
-    ticket: int | None
-    vega_ticket: int | None
-    png_ticket: int | None
+    ticket: Handle | None
+    vega_ticket: Handle
+    png_ticket: Handle | None
 
 
 def render_all(
@@ -86,10 +93,17 @@ def _render_misses(misses: Sequence[tuple[ChartBlock, str]], datasets: Mapping[s
     built (with its Vega spec, and the social-image PNG of each page's first chart), so
     vl-convert's start-up overlaps the Altair work here; with few, this process renders them.
     """
-    from sitegen.charts.render import POOL_MIN_CHARTS, POOL_WORKERS, RenderPool, vegalite_version
+    from sitegen.charts.render import (
+        BIG_ROWS,
+        POOL_MIN_CHARTS,
+        POOL_WORKERS,
+        RenderPool,
+        vegalite_version,
+    )
 
     many = len(misses) >= POOL_MIN_CHARTS
     pool = RenderPool(POOL_WORKERS) if many else None
+    jobs = Jobs(pool, cache.user if cache is not None else None)
     try:
         version = vegalite_version()
         checker = SchemaChecker()
@@ -101,17 +115,20 @@ def _render_misses(misses: Sequence[tuple[ChartBlock, str]], datasets: Mapping[s
                 problems.add(error)
                 continue
             spec = chart.render_spec()
-            job = (json.dumps(spec), chart.description, version)
-            vega_job = (json.dumps(interactive_spec(chart)), "", version)
-            ticket = pool.submit("svg", job) if pool else None
-            vega_ticket = pool.submit("vega", vega_job) if pool else None
-            png_ticket = (pool.submit("png", (json.dumps(png_spec(chart)), version))
-                          if pool and cache is not None and block.index == 0 else None)
-            pending.append(_Prepared(block, key, chart, spec, job, vega_job, ticket,
-                                     vega_ticket, png_ticket))
+            stripped, values = strip_data(interactive_spec(chart))
+            big = sum(len(rows) for rows in values.values()) > BIG_ROWS
+            job = None if big else (json.dumps(spec), chart.description, version)
+            vega_job = (json.dumps(stripped), "", version)
+            ticket = jobs.submit("svg", job) if job else None
+            vega_ticket = jobs.submit("vega", vega_job)
+            png_ticket = (jobs.submit("png", (json.dumps(png_spec(chart)), version))
+                          if pool and not big and cache is not None and block.index == 0
+                          else None)
+            pending.append(_Prepared(block, key, chart, spec, values, big, job, vega_job,
+                                     ticket, vega_ticket, png_ticket))
         for prepared in pending:
             with problems.gather():
-                _finish(prepared, pool, cache, results, problems, version)
+                _finish(prepared, jobs, cache, results, problems, version)
     finally:
         if pool is not None:
             pool.close()
@@ -133,36 +150,48 @@ def _build_chart(block: ChartBlock, datasets: Mapping[str, Dataset], paths: Site
     return chart
 
 
-def _finish(prepared: _Prepared, pool: Any, cache: ChartCache | None,
+def _finish(prepared: _Prepared, jobs: Jobs, cache: ChartCache | None,
             results: dict[tuple[str, int], RenderedChart], problems: ProblemCollector,
             version: str | None) -> None:
     """One chart's SVG in hand: a problem if Vega failed, else an entry stored and a result."""
-    from sitegen.charts.render import compile_vega, locate_render_error, render_svg
+    from sitegen.charts.render import compile_vega, locate_render_error
 
     block, chart = prepared.block, prepared.chart
-    if prepared.ticket is None:
-        svg, error = render_svg(prepared.job)
-    else:
-        svg, error = pool.result(prepared.ticket, lambda: render_svg(prepared.job))
-    if svg is None:
+    svg, png, error = _static(prepared, jobs, version)
+    if svg is None and png is None:
         raise _render_error(block, chart, prepared.spec, error or "unknown error",
                             locate_render_error(prepared.spec, error or "", version))
-    if prepared.vega_ticket is None:
-        vega, error = compile_vega(prepared.vega_job)
-    else:
-        vega, error = pool.result(prepared.vega_ticket, lambda: compile_vega(prepared.vega_job))
+    vega, error = jobs.result(prepared.vega_ticket, lambda: compile_vega(prepared.vega_job))
     if vega is None:
         raise _render_error(block, chart, prepared.spec, error or "unknown error", None)
-    entry = new_entry(block, chart, svg, vega)
+    shipped = ship(fill_data(json.loads(vega), prepared.values), prepared.values, chart.used)
+    entry = new_entry(block, chart, svg, shipped, png, prepared.big)
     if cache is not None:
         cache.store(prepared.key, entry)
+        if png is not None:
+            cache.write(f"{prepared.key}.png", png)
         if prepared.png_ticket is not None:
-            image = pool.result(prepared.png_ticket, lambda: None)
+            image = jobs.result(prepared.png_ticket, lambda: None)
             if image:
                 cache.write(f"{prepared.key}.png", base64.b64decode(image))
+    read = {ds.name: ds for ds, _ in chart.used}
     results[(block.page, block.index)] = rendered_chart(block, prepared.key, entry,
-                                                        file_bytes(chart), cache)
+                                                        file_bytes(chart), cache, read)
     _warn(entry["warnings"], block, problems)
+
+
+def _static(prepared: _Prepared, jobs: Jobs, version: str | None,
+            ) -> tuple[str | None, bytes | None, str | None]:
+    """The chart's static image: (SVG, PNG or None, error): a big chart's from its evaluated
+    data, in this process; the others' by vl-convert, in a worker when there is a pool."""
+    from sitegen.charts.render import render_static_evaluated, render_svg
+
+    if prepared.job is None:
+        return render_static_evaluated(prepared.spec, prepared.values,
+                                       prepared.chart.description, version)
+    job, handle = prepared.job, prepared.ticket
+    svg, error = jobs.result(handle, lambda: render_svg(job)) if handle else render_svg(job)
+    return svg, None, error
 
 
 def _render_error(block: ChartBlock, chart: ChartSpec, spec: Mapping[str, Any], error: str,
