@@ -25,10 +25,12 @@ from sitegen.prose import (
     Page,
     ParsedMarkdown,
     SiteIndex,
+    SourceRef,
     figure_ids,
     link_target,
     parse_markdown,
     resolve_page,
+    rows_sources,
 )
 
 MISSING_PAGE = "templates/404.html"  # the source 404.html is rendered for
@@ -68,6 +70,15 @@ def read_and_parse(path: Path, paths: SitePaths, typographer: bool,
 def parse_page(path: Path, raw: bytes, *, paths: SitePaths, typographer: bool) -> LoadedPage:
     """read_and_parse in the form the page cache calls (a partial of it pickles for workers)."""
     return read_and_parse(path, paths, typographer, raw)
+
+
+def chart_sources(chart: Any) -> tuple[SourceRef, ...]:
+    """The sources of the rows a chart draws ((), for a chart that failed)."""
+    if chart is None:
+        return ()
+    return rows_sources(row for name, indexes in chart.drawn if name in chart.datasets
+                        for i in indexes if i < len(chart.datasets[name].rows)
+                        for row in (chart.datasets[name].rows[i],))
 
 
 def head_extra(page: Page, charts: Mapping[tuple[str, int], Any]) -> str:
@@ -133,8 +144,9 @@ class PageWork:
         done = self._finished.get(page.source.source)
         if done is None or done.key != key:
             chart_inputs = [c.inputs if c is not None else None for c in page_charts]
+            sources = [chart_sources(c) for c in page_charts]
             finished_page, read = resolve_page(page.source, page.parsed, index, figures,
-                                               chart_inputs)
+                                               chart_inputs, sources)
             # The page is a function of its key (and of the code, which every hash covers).
             done = FinishedPage(key, finished_page, read, fingerprint(key))
         (self._finished if between_builds else self._finished_now)[page.source.source] = done

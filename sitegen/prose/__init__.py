@@ -5,11 +5,12 @@ from sitegen.prose.links import LinkTarget, figure_ids, link_target
 from sitegen.prose.lint import TypedNumber, by_rule, figure_problems
 from sitegen.prose.markdown import ParsedMarkdown, parse_markdown
 from sitegen.prose.page import Page
+from sitegen.prose.references import SourceRef, rows_sources
 from sitegen.prose.resolve import SiteIndex, resolve_page
 from sitegen.prose.values import resolve_in_text
 
 __all__ = [
-    "LinkTarget", "Page", "ParsedMarkdown", "SiteIndex", "TypedNumber", "by_rule",
+    "LinkTarget", "Page", "ParsedMarkdown", "SiteIndex", "SourceRef", "TypedNumber", "by_rule",
     "figure_ids", "figure_problems", "link_target", "parse_markdown", "resolve_in_text",
-    "resolve_page",
+    "resolve_page", "rows_sources",
 ]

@@ -9,6 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from sitegen.prose.markdown import TocEntry
+from sitegen.prose.references import SourceRef
 
 DEFAULT_TEMPLATE = "page.html"
 HOME_TEMPLATE = "home.html"
@@ -31,6 +32,7 @@ class Page:
     has_charts: bool
     social_image: str | None
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    references: tuple[SourceRef, ...] = ()   # the sources its numbers and charts used
 
     @property
     def nav_title(self) -> str:

@@ -21,6 +21,7 @@ from sitegen.inputs import (
 from sitegen.prose.links import LinkTarget, figure_label, resolve_link
 from sitegen.prose.markdown import PLACEHOLDER, ParsedMarkdown, Reference, placeholder
 from sitegen.prose.page import DEFAULT_TEMPLATE, HOME_TEMPLATE, Page
+from sitegen.prose.references import SourceRef, page_references, value_source
 from sitegen.prose.values import resolve_expression
 
 
@@ -40,11 +41,13 @@ def resolve_page(
     site: SiteIndex,
     figures: Sequence[str],
     chart_inputs: Sequence[frozenset[str] | None],
+    chart_sources: Sequence[Sequence[SourceRef]] = (),
 ) -> tuple[Page, frozenset[str]]:
     """The finished page and every input it read; ProseError with all of its problems.
 
     figures holds each chart's HTML ("" for a chart that failed: its error is reported
-    elsewhere) and chart_inputs the files each chart read (None for a failed one).
+    elsewhere), chart_inputs the files each chart read (None for a failed one) and
+    chart_sources the sources of the rows each chart draws (for the page's references).
     """
     found = _Found(source)
     values = _values(parsed.expressions, site, found)
@@ -57,7 +60,11 @@ def resolve_page(
         raise ProseError(problems=found.errors)
     lookup = {"E": values, "L": links, "C": figures, "R": labels}
     content = PLACEHOLDER.sub(lambda m: lookup[m.group(1)][int(m.group(2))], parsed.html)
-    return _page(source, parsed, content, chart_inputs), frozenset(found.read)
+    order = [(m.group(1), int(m.group(2))) for m in PLACEHOLDER.finditer(parsed.html)]
+    references = page_references(
+        order, [value_source(e.text, site.datasets) for e in parsed.expressions], chart_sources)
+    page = replace(_page(source, parsed, content, chart_inputs), references=references)
+    return page, frozenset(found.read)
 
 
 class _Found:
