@@ -306,6 +306,13 @@ def _checked(raw: Mapping[str, Any], place: Place) -> dict[str, Any]:
                 f"{key} {_quoted(value)} is not {what}", where, line,
                 1 if line is not None else None, hint,
             ))
+    if values.get("feed_limit", 1) < 1:
+        where, line = place("feed_limit")
+        problems.append(Problem(
+            f"feed_limit must be at least 1, not {values['feed_limit']}",
+            where, line, 1 if line is not None else None,
+            "it is how many pages feed.xml lists, newest first (20 unless set)",
+        ))
     if problems:
         raise ConfigError(problems=problems)
     return values

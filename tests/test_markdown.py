@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from sitegen.prose.markdown import PLACEHOLDER, is_internal_link, parse_markdown, slugify
+from sitegen.prose.headings import slugify
+from sitegen.prose.markdown import PLACEHOLDER, is_internal_link, parse_markdown
 
 
 def html_of(text: str, typographer: bool = True) -> str:

@@ -137,7 +137,9 @@ def rebuild_edited(work: PageWork, last: Snapshot, edited: list[str], reparse: R
         hand_typed[page.source.source] = page_warnings(page, last.config)
         source = page.source.source
         old = last.loaded[source]
-        if not same_for_others(old, page) or work.target(page) != work.target(old):
+        datasets = last.index.datasets
+        if (not same_for_others(old, page)
+                or work.target(page, datasets) != work.target(old, datasets)):
             return None
         try:
             done = work.finish(page, last.index, last.resolve_key, last.charts,

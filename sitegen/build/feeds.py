@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from html import escape as _html_escape
 from typing import Any
 
+from sitegen.prose import url_of
+
 
 @dataclass(frozen=True)
 class FeedEntry:
@@ -30,7 +32,7 @@ def sitemap_xml(base_url: str, entries: Iterable[FeedEntry]) -> bytes:
              '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     if base_url:
         for entry in sorted(entries, key=lambda e: e.url):
-            lines.append(f"  <url><loc>{escape(base_url + entry.url)}</loc>"
+            lines.append(f"  <url><loc>{escape(base_url + url_of(entry.url))}</loc>"
                          + (f"<lastmod>{entry.date.isoformat()}</lastmod>" if entry.date else "")
                          + "</url>")
     lines.append("</urlset>")
@@ -62,7 +64,7 @@ def atom_feed(
     if author:
         parts.append(f"  <author><name>{escape(author)}</name></author>")
     for entry in dated:
-        link = site + entry.url
+        link = site + url_of(entry.url)
         parts += [
             f'  <entry xml:base="{quote(link)}">',
             f"    <title>{escape(entry.title)}</title>",

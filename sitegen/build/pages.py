@@ -19,7 +19,7 @@ from sitegen.build.templates import Templates
 from sitegen.cache import Reads, RenderCache, fingerprint
 from sitegen.config import Config, SitePaths
 from sitegen.errors import SitegenError
-from sitegen.inputs import SourcePage, read_page, root_prefix
+from sitegen.inputs import Dataset, SourcePage, read_page, root_prefix
 from sitegen.prose import (
     LinkTarget,
     Page,
@@ -27,6 +27,7 @@ from sitegen.prose import (
     SiteIndex,
     SourceRef,
     figure_ids,
+    heading_ids,
     link_target,
     parse_markdown,
     resolve_page,
@@ -97,7 +98,7 @@ class PageWork:
         self.render_cache = render_cache
         self._finished: dict[str, FinishedPage] = {}
         self._finished_now: dict[str, FinishedPage] = {}
-        self._targets: dict[tuple[str, str], LinkTarget] = {}
+        self._targets: dict[tuple[str, ...], LinkTarget] = {}
         self._render_keys: dict[tuple[str, str, str], str] = {}
         self._keys_used: dict[tuple[str, str, str], str] = {}
         self._missing: tuple[str, Reads, bytes | None] | None = None
@@ -116,14 +117,17 @@ class PageWork:
         """fingerprint(*value), reused while value equals last build's (comparing is cheaper)."""
         return self.memo(name, value, lambda: fingerprint(*value))
 
-    def target(self, page: LoadedPage) -> LinkTarget:
-        """What other pages may link to on this page."""
-        key = (page.source.source, page.source.digest)
+    def target(self, page: LoadedPage, datasets: Mapping[str, Dataset]) -> LinkTarget:
+        """What other pages may link to on this page (its headings may show data)."""
+        parsed = page.parsed
+        key: tuple[str, ...] = (page.source.source, page.source.digest)
+        if parsed.waiting_headings:
+            key += tuple(f"{name}:{d.digest}" for name, d in sorted(datasets.items()))
         target = self._targets.get(key)
         if target is None:
-            parsed = page.parsed
             target = link_target(page.source.source, page.source.url, parsed.element_ids,
-                                 parsed.heading_ids, figure_ids([f.text for f in parsed.fences]))
+                                 heading_ids(parsed, datasets),
+                                 figure_ids([f.text for f in parsed.fences]))
             self._targets[key] = target
         return target
 

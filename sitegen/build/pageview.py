@@ -22,7 +22,7 @@ from sitegen.build.citation import cite
 from sitegen.config import Config
 from sitegen.errors import TemplateError
 from sitegen.inputs import Dataset, relative_url
-from sitegen.prose import Page
+from sitegen.prose import Page, url_of
 
 SITE_FIELDS = ("source", "title", "url", "date", "description", "weight", "extra")
 """What every page's render key covers of every page (and so `nav_title`, made of two)."""
@@ -186,7 +186,7 @@ class SiteView:
 
     def _url_for(self, from_url: str) -> Callable[[str], str]:
         def url_for(target: str = "") -> str:
-            return relative_url(from_url, str(target).lstrip("/"))
+            return relative_url(from_url, url_of(str(target).lstrip("/")))
 
         return url_for
 
@@ -198,13 +198,13 @@ class SiteView:
                     f"asset_url: no static file '{key}'", used_by, None, None,
                     "static files live in static/ (or the theme's); check the name",
                 )
-            return relative_url(from_url, self.assets[key])
+            return relative_url(from_url, url_of(self.assets[key]))
 
         return asset_url
 
     def _absolute_url(self, target: str = "") -> str:
-        return self.config.base_url + str(target).lstrip("/") if self.config.base_url else (
-            "/" + str(target).lstrip("/"))
+        path = url_of(str(target).lstrip("/"))
+        return self.config.base_url + path if self.config.base_url else "/" + path
 
 
 def _site_view(config: Config) -> Mapping[str, Any]:

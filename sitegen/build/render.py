@@ -91,7 +91,8 @@ def render_site(site: Site, work: PageWork, templates: Templates, problems: Prob
 def _finish_all(site: Site, work: PageWork, problems: ProblemCollector,
                 ) -> tuple[list[FinishedPage], SiteIndex, str]:
     """Every page resolved, reusing last build's result when nothing it reads changed."""
-    targets = {content_path(p.source.source): work.target(p) for p in site.pages}
+    targets = {content_path(p.source.source): work.target(p, site.datasets)
+               for p in site.pages}
     link_targets = [(path, target.url, target.signature)
                     for path, target in sorted(targets.items())]
     resolve_key = work.hash("resolve", (

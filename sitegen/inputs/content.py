@@ -43,6 +43,7 @@ class SourcePage:
     body_line: int
     digest: str
     extra: Mapping[str, Any] = field(default_factory=dict)
+    key_lines: Mapping[str, int] = field(default_factory=dict)  # of values holding `{{`
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,8 @@ def read_page(path: Path, paths: SitePaths, raw: bytes | None = None) -> SourceP
     content_relative = path.relative_to(paths.content).as_posix()
     url, output_path = page_url(content_relative)
     meta = _check_front_matter(front, text, source)
+    key_lines = {key: _key_line(text, key) for key in ("title", "description")
+                 if "{{" in str(meta.get(key) or "")}
     return SourcePage(
         source=source,
         url=url,
@@ -128,6 +131,7 @@ def read_page(path: Path, paths: SitePaths, raw: bytes | None = None) -> SourceP
         body_line=body_line,
         digest=hashlib.sha256(raw).hexdigest(),
         extra=meta,
+        key_lines=key_lines,
     )
 
 

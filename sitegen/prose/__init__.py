@@ -1,16 +1,16 @@
 """Prose: Markdown to HTML with placeholders, then made whole (numbers from data, links
 between pages, chart figures), giving the Page templates see."""
 
-from sitegen.prose.links import LinkTarget, figure_ids, link_target
+from sitegen.prose.links import LinkTarget, figure_ids, link_target, url_of
 from sitegen.prose.lint import TypedNumber, by_rule, figure_problems
 from sitegen.prose.markdown import ParsedMarkdown, parse_markdown
 from sitegen.prose.page import Page
 from sitegen.prose.references import SourceRef, rows_sources
-from sitegen.prose.resolve import SiteIndex, resolve_page
+from sitegen.prose.resolve import SiteIndex, heading_ids, resolve_page
 from sitegen.prose.values import resolve_in_text
 
 __all__ = [
     "LinkTarget", "Page", "ParsedMarkdown", "SiteIndex", "SourceRef", "TypedNumber", "by_rule",
-    "figure_ids", "figure_problems", "link_target", "parse_markdown", "resolve_in_text",
-    "resolve_page", "rows_sources",
+    "figure_ids", "figure_problems", "heading_ids", "link_target", "parse_markdown",
+    "resolve_in_text", "resolve_page", "rows_sources", "url_of",
 ]

@@ -1,6 +1,8 @@
 """Code in pages: fenced blocks with a known language coloured by Pygments.
 
-Lexers and the formatter are made once per process (pure functions of their names).
+Lexers and the formatter are made once per process (pure functions of their names). A
+lexer keeps the text exactly: Pygments' defaults drop a block's leading and trailing blank
+lines (`stripnl`) and give an empty one a newline (`ensurenl`): both are turned off.
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ def _lexer(name: str) -> Any:
     from pygments.util import ClassNotFound
 
     try:
-        return get_lexer_by_name(name)
+        return get_lexer_by_name(name, stripnl=False, ensurenl=False)
     except ClassNotFound:
         return None
 

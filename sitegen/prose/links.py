@@ -11,7 +11,7 @@ import posixpath
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from sitegen.errors import ProseError
 
@@ -26,6 +26,17 @@ class LinkTarget:
     headings: tuple[str, ...]
     signature: tuple[str, ...] = ()  # the anchors in a fixed order, for hashing
     figures: tuple[str, ...] = ()    # the ids of the page's charts: Figure 1, 2, ...
+
+
+# Kept as they are in a URL path: what markdown-it leaves unescaped in links, less "#", "?"
+# and "%", which in a file name are characters, not a fragment, a query or an escape.
+_SAFE_IN_PATH = "/;:@&=+$,!~*'()"
+
+
+def url_of(site_path: str) -> str:
+    """A site path (a page's URL path, an asset's name) as it is written in a link:
+    percent-encoded (`a#b/` -> `a%23b/`, `my url` -> `my%20url`, `foo\\bar` -> `foo%5Cbar`)."""
+    return quote(site_path, safe=_SAFE_IN_PATH)
 
 
 def link_target(source: str, url: str, element_ids: Collection[str],
@@ -104,7 +115,7 @@ def resolve_link(
     suffix = f"#{fragment}" if fragment else ""
     if not path_part:
         own = targets.get(here)
-        if fragment and own is not None and fragment not in own.anchors:
+        if fragment and own is not None and unquote(fragment) not in own.anchors:
             raise ProseError(f"link to a missing heading '#{fragment}' on this page",
                                hint=_heading_hint(own))
         return href, None
@@ -118,14 +129,14 @@ def resolve_link(
     for candidate in candidates:
         linked = targets.get(candidate)
         if linked is not None:
-            if fragment and fragment not in linked.anchors:
+            if fragment and unquote(fragment) not in linked.anchors:
                 raise ProseError(f"link to a missing heading '#{fragment}' in {linked.source}",
                                    hint=_heading_hint(linked))
-            return ((prefix + linked.url) or "./") + suffix, linked.source
+            return ((prefix + url_of(linked.url)) or "./") + suffix, linked.source
         if candidate in broken:
             return "", None
         if candidate in assets:
-            return prefix + candidate + suffix, None
+            return prefix + url_of(candidate) + suffix, None
     raise ProseError(
         f"link to a missing page or file '{path_part}'",
         hint="link to a page by its source file, relative to this one (for example ../costs.md)",

@@ -9,13 +9,13 @@ and dataset is known.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from sitegen.prose.callouts import github_callouts
+from sitegen.prose.headings import HeadingSource, TocEntry, heading_ids, nest
 from sitegen.prose.highlight import highlight, highlighted_language
 from sitegen.prose.lint import TypedNumber, collect_figures
 
@@ -27,19 +27,9 @@ if TYPE_CHECKING:
 
 # Placeholders use private-use characters, which no writer types and no escaper touches.
 OPEN, CLOSE = "\ue000", "\ue001"
-PLACEHOLDER = re.compile(OPEN + r"([ELCR])(\d+)" + CLOSE)
+PLACEHOLDER = re.compile(OPEN + r"([ELCRH])(\d+)" + CLOSE)
 CHART_INFO = "chart"
 _ID_ATTRIBUTE = re.compile(r'\sid="([^"]+)"')  # every id a link's fragment may name
-
-
-@dataclass(frozen=True)
-class TocEntry:
-    """A heading in the table of contents; children are the headings under it."""
-
-    level: int
-    id: str
-    title: str
-    children: tuple[TocEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -74,6 +64,7 @@ class ParsedMarkdown:
     first_heading: str | None = None
     languages: frozenset[str] = frozenset()  # of the code blocks Pygments highlighted
     figures: tuple[TypedNumber, ...] = ()     # number-like words of the text (prose.lint)
+    waiting_headings: tuple[HeadingSource, ...] = ()  # when a heading shows a value: all
 
 
 @dataclass
@@ -84,6 +75,7 @@ class _Env:
     toc: list[tuple[int, str, str]] = field(default_factory=list)
     languages: set[str] = field(default_factory=set)
     figures: list[TypedNumber] = field(default_factory=list)
+    waiting: list[HeadingSource] = field(default_factory=list)
 
 
 def parse_markdown(body: str, typographer: bool = True) -> ParsedMarkdown:
@@ -94,15 +86,16 @@ def parse_markdown(body: str, typographer: bool = True) -> ParsedMarkdown:
     first = next((title for level, _, title in env.toc if level == 1), None)
     return ParsedMarkdown(
         html=html,
-        toc=_nest(env.toc),
+        toc=nest(env.toc),
         heading_ids=frozenset(anchor for _, anchor, _ in env.toc),
-        element_ids=frozenset(_ID_ATTRIBUTE.findall(html)),
+        element_ids=frozenset(i for i in _ID_ATTRIBUTE.findall(html) if OPEN not in i),
         expressions=tuple(env.expressions),
         links=tuple(env.links),
         fences=tuple(env.fences),
         first_heading=first,
         languages=frozenset(env.languages),
         figures=tuple(env.figures),
+        waiting_headings=tuple(env.waiting),
     )
 
 
@@ -110,13 +103,6 @@ def placeholder(kind: str, index: int) -> str:
     """The marker left in the HTML for the index-th reference of a kind: E (a value), L (a
     link's URL), C (a chart), R (the text of a link written without any: "Figure N")."""
     return f"{OPEN}{kind}{index}{CLOSE}"
-
-
-def slugify(text: str) -> str:
-    """GitHub-style heading id: lower case, punctuation dropped, spaces to hyphens."""
-    text = unicodedata.normalize("NFKC", text).strip().lower()
-    text = re.sub(r"[^\w\- ]", "", text)
-    return re.sub(r" ", "-", text) or "section"
 
 
 # A page without any of these marks renders the same without the footnote, definition-list,
@@ -146,9 +132,10 @@ def _markdown(typographer: bool, extended: bool = True) -> MarkdownIt:
     md.inline.ruler.after("text", "sitegen_expression", _expression_rule)
     md.core.ruler.after("inline", "sitegen_figures", collect_figures)
     md.core.ruler.after("sitegen_figures", "sitegen_places", _place_references)
-    md.core.ruler.after("sitegen_places", "sitegen_headings", _heading_ids)
+    md.core.ruler.after("sitegen_places", "sitegen_headings", _headings)
     md.core.ruler.after("sitegen_headings", "sitegen_callouts", github_callouts)
     md.add_render_rule("sitegen_expression", _render_expression)
+    md.add_render_rule("image", _image)
     md.normalizeLink = _normalize_link  # type: ignore[method-assign]
     default_fence = md.renderer.rules["fence"]  # type: ignore[attr-defined]
 
@@ -238,29 +225,34 @@ def is_internal_link(href: str) -> bool:
 
 
 def _place_references(state: StateCore) -> None:
-    """Give every value expression and internal link its line, and leave a placeholder."""
+    """Give every value expression and internal link its line, and leave a placeholder:
+    in text, in image alt text, and in the titles of links and images."""
     env: _Env = state.env["sitegen"]
+    lines = state.src.split("\n")
     for block in state.tokens:
         if block.type != "inline" or not block.children or not block.map:
             continue
-        content, start_line = block.content, block.map[0] + 1
+        where = _Where(block.content, block.map[0] + 1, lines)
         search_from = 0
         children = list(block.children)
         for position, child in enumerate(children):
             if child.type == "sitegen_expression":
-                line, column = _line_column(content, child.meta["offset"], start_line)
-                env.expressions.append(Reference(child.content, line, column))
-                child.meta["placeholder"] = placeholder("E", len(env.expressions) - 1)
+                _place_expression(env, child, where)
             elif child.type in ("link_open", "image"):
+                for inner in child.children or ():  # an image's alt text
+                    if inner.type == "sitegen_expression":  # its offset is in the alt text
+                        found = where.content.find(inner.content, search_from)
+                        start = where.content.rfind("{{", 0, found) if found >= 0 else -1
+                        _place_expression(env, inner, where, max(start, 0))
+                _place_title(env, child, where)
                 attr = "href" if child.type == "link_open" else "src"
                 target = str(child.attrGet(attr) or "")
                 if not is_internal_link(target):
                     continue
-                found = content.find(target, search_from)
+                found = where.content.find(target, search_from)
                 offset = found if found >= 0 else search_from
                 search_from = max(search_from, offset)
-                line, column = _line_column(content, offset, start_line)
-                env.links.append(Reference(target, line, column))
+                env.links.append(Reference(target, *where.line_column(offset)))
                 child.attrSet(attr, placeholder("L", len(env.links) - 1))
                 following = children[position + 1] if position + 1 < len(children) else None
                 if child.type == "link_open" and following is not None \
@@ -279,80 +271,70 @@ def _insert_text(block: Token, after: Token, text: str) -> None:
     block.children = [*children[: index + 1], token, *children[index + 1:]]
 
 
-def _line_column(content: str, offset: int, start_line: int) -> tuple[int, int]:
-    before = content[:offset]
-    return start_line + before.count("\n"), offset - (before.rfind("\n") + 1) + 1
+@dataclass(frozen=True)
+class _Where:
+    """An inline block's text, its first line in the body, and the body's lines."""
+
+    content: str
+    start_line: int
+    lines: list[str]
+
+    def line_column(self, offset: int) -> tuple[int, int]:
+        """(line, column) in the body of an offset in content (a table cell, a list item's
+        text: the column counts from the start of the source line)."""
+        before = self.content[:offset]
+        row = before.count("\n")
+        in_line = offset - (before.rfind("\n") + 1)
+        line = self.start_line + row
+        text_line = self.content.split("\n")[row]
+        source = self.lines[line - 1] if 0 < line <= len(self.lines) else ""
+        start = source.find(text_line) if text_line else -1
+        return line, max(start, 0) + in_line + 1
 
 
-# ----------------------------------------------------------------- headings
+def _place_expression(env: _Env, token: Token, where: _Where,
+                      offset: int | None = None) -> None:
+    offset = token.meta["offset"] if offset is None else offset
+    env.expressions.append(Reference(token.content, *where.line_column(offset)))
+    token.meta["placeholder"] = placeholder("E", len(env.expressions) - 1)
 
-_EXPLICIT_ID = re.compile(r"\s*\{#([A-Za-z][\w\-:.]*)\}\s*$")
+
+def _place_title(env: _Env, token: Token, where: _Where) -> None:
+    """`[a](b "{{ d.r.c }}")`: values in a link's or image's title become placeholders."""
+    title = token.attrGet("title")
+    if not isinstance(title, str) or "{{" not in title:
+        return
+    found = where.content.find(title)
+
+    def mark(match: re.Match[str]) -> str:
+        offset = found + match.start() if found >= 0 else 0
+        env.expressions.append(Reference(match.group(1).strip(), *where.line_column(offset)))
+        return placeholder("E", len(env.expressions) - 1)
+
+    token.attrSet("title", _EXPRESSION.sub(mark, title))
 
 
-def _heading_ids(state: StateCore) -> None:
-    """Stable, unique heading ids (or `{#id}`), a permalink, and the table of contents."""
+def _image(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: dict) -> str:
+    """markdown-it's image rule, with the values of the alt text in it."""
+    token = tokens[idx]
+    token.attrSet("alt", _as_text(token.children or []))
+    return str(renderer.renderToken(tokens, idx, options, env))
+
+
+def _as_text(tokens: Sequence[Token]) -> str:
+    text = ""
+    for token in tokens:
+        if token.type in ("text", "code_inline", "html_inline", "html_block"):
+            text += token.content
+        elif token.type == "sitegen_expression":
+            text += token.meta["placeholder"]
+        elif token.type == "image":
+            text += _as_text(token.children or [])
+        elif token.type in ("softbreak", "hardbreak"):
+            text += "\n"
+    return text
+
+
+def _headings(state: StateCore) -> None:
     env: _Env = state.env["sitegen"]
-    used: dict[str, int] = {}
-    tokens = state.tokens
-    for index, token in enumerate(tokens):
-        if token.type != "heading_open":
-            continue
-        inline = tokens[index + 1]
-        children = inline.children or []
-        anchor = None
-        if children and children[-1].type == "text":
-            explicit = _EXPLICIT_ID.search(children[-1].content)
-            if explicit:
-                anchor = explicit.group(1)
-                children[-1].content = children[-1].content[: explicit.start()]
-        title = "".join(c.content for c in children if c.type in ("text", "code_inline")).strip()
-        if anchor is None:
-            anchor = _unique(slugify(title), used)
-        used.setdefault(anchor, 0)
-        token.attrSet("id", anchor)
-        level = int(token.tag[1])
-        env.toc.append((level, anchor, title))
-        if level > 1:
-            _append_permalink(state, inline, anchor, title)
-
-
-def _unique(slug: str, used: dict[str, int]) -> str:
-    if slug not in used:
-        used[slug] = 0
-        return slug
-    while True:
-        used[slug] += 1
-        candidate = f"{slug}-{used[slug]}"
-        if candidate not in used:
-            used[candidate] = 0
-            return candidate
-
-
-def _append_permalink(state: StateCore, inline: Token, anchor: str, title: str) -> None:
-    from markdown_it.token import Token
-
-    link = Token("link_open", "a", 1)
-    link.attrs = {"class": "header-anchor", "href": f"#{anchor}", "aria-label": f"Link to {title}"}
-    symbol = Token("text", "", 0)
-    symbol.content = "#"
-    space = Token("text", "", 0)
-    space.content = " "
-    inline.children = [*(inline.children or []), space, link, symbol, Token("link_close", "a", -1)]
-
-
-def _nest(flat: list[tuple[int, str, str]]) -> tuple[TocEntry, ...]:
-    """Headings below the page title, nested by level."""
-    entries = [(level, anchor, title) for level, anchor, title in flat if level > 1]
-
-    def build(start: int, parent_level: int) -> tuple[list[TocEntry], int]:
-        result: list[TocEntry] = []
-        index = start
-        while index < len(entries):
-            level, anchor, title = entries[index]
-            if level <= parent_level:
-                break
-            children, index = build(index + 1, level)
-            result.append(TocEntry(level, anchor, title, tuple(children)))
-        return result, index
-
-    return tuple(build(0, 0)[0])
+    heading_ids(state, env.toc, env.waiting)

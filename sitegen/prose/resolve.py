@@ -18,11 +18,12 @@ from sitegen.inputs import (
     root_prefix,
     title_from_name,
 )
+from sitegen.prose.headings import Headings, fill_headings
 from sitegen.prose.links import LinkTarget, figure_label, resolve_link
 from sitegen.prose.markdown import PLACEHOLDER, ParsedMarkdown, Reference, placeholder
 from sitegen.prose.page import DEFAULT_TEMPLATE, HOME_TEMPLATE, Page
 from sitegen.prose.references import SourceRef, page_references, value_source
-from sitegen.prose.values import resolve_expression
+from sitegen.prose.values import resolve_expression, resolve_in_text
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,8 @@ def resolve_page(
     """
     found = _Found(source)
     values = _values(parsed.expressions, site, found)
+    title = _front(source, "title", source.title, site, found)
+    description = _front(source, "description", source.description, site, found) or ""
     links = _links(parsed.links, source, site, found)
     labels = _labels(parsed, source, site, found)
     for inputs in chart_inputs:
@@ -58,13 +61,37 @@ def resolve_page(
             found.read.update(inputs)
     if found.errors:
         raise ProseError(problems=found.errors)
-    lookup = {"E": values, "L": links, "C": figures, "R": labels}
+    headings = _headings(parsed, values)
+    lookup = {"E": [_escape(v) for v in values], "L": links, "C": figures, "R": labels,
+              "H": [anchor for _, anchor, _ in headings.flat] if headings else []}
     content = PLACEHOLDER.sub(lambda m: lookup[m.group(1)][int(m.group(2))], parsed.html)
     order = [(m.group(1), int(m.group(2))) for m in PLACEHOLDER.finditer(parsed.html)]
     references = page_references(
         order, [value_source(e.text, site.datasets) for e in parsed.expressions], chart_sources)
-    page = replace(_page(source, parsed, content, chart_inputs), references=references)
-    return page, frozenset(found.read)
+    page = replace(_page(source, parsed, content, chart_inputs, headings), references=references)
+    return replace(page, title=title or page.title, description=description), \
+        frozenset(found.read)
+
+
+def heading_ids(parsed: ParsedMarkdown, datasets: Mapping[str, Dataset]) -> frozenset[str]:
+    """A page's heading ids, values from data filled into the headings that show them."""
+    if not parsed.waiting_headings:
+        return parsed.heading_ids
+    values: list[str] = []
+    for ref in parsed.expressions:
+        literal = _LITERAL.match(ref.text)
+        try:
+            values.append(literal.group(2) if literal else resolve_expression(ref.text, datasets))
+        except ProseError:
+            values.append("")  # resolving the page reports it at its line
+    return fill_headings(parsed.waiting_headings, lambda index: values[index]).ids
+
+
+def _headings(parsed: ParsedMarkdown, values: Sequence[str]) -> Headings | None:
+    """The filled headings of a page where a heading shows a value (None elsewhere)."""
+    if not parsed.waiting_headings:
+        return None
+    return fill_headings(parsed.waiting_headings, lambda index: values[index])
 
 
 class _Found:
@@ -85,22 +112,36 @@ _LITERAL = re.compile(r"""\s*(["'])(.*)\1\s*\Z""", re.S)
 
 
 def _values(expressions: Sequence[Reference], site: SiteIndex, found: _Found) -> list[str]:
-    """Each `{{ dataset.row.column }}` formatted, escaped; "" where it fails."""
+    """Each `{{ dataset.row.column }}` formatted (not yet escaped); "" where it fails."""
     values: list[str] = []
     for ref in expressions:
         literal = _LITERAL.match(ref.text)
         if literal:  # {{ "V3" }}: a deliberate literal, written as it is (see prose.lint)
-            values.append(_escape(literal.group(2)))
+            values.append(literal.group(2))
             continue
         name = ref.text.split(".", 1)[0].strip()
         try:
-            values.append(_escape(resolve_expression(ref.text, site.datasets)))
+            values.append(resolve_expression(ref.text, site.datasets))
             found.read.add(site.datasets[name].path)
         except ProseError as error:
             if f"data:{name}" not in site.broken:  # a broken data file reports itself
                 found.place(error, ref)
             values.append("")
     return values
+
+
+def _front(source: SourcePage, key: str, text: str | None, site: SiteIndex,
+           found: _Found) -> str | None:
+    """A front matter value with its `{{ ... }}` filled; problems at the key's line."""
+    if not text or "{{" not in text:
+        return text
+    try:
+        return resolve_in_text(text, site.datasets)
+    except ProseError as error:
+        line = source.key_lines.get(key, 1)
+        found.errors.extend(replace(p, path=source.source, line=line, column=None)
+                            for p in error.problems)
+        return ""
 
 
 def _links(refs: Sequence[Reference], source: SourcePage, site: SiteIndex,
@@ -139,20 +180,21 @@ def _labels(parsed: ParsedMarkdown, source: SourcePage, site: SiteIndex,
 
 
 def _page(source: SourcePage, parsed: ParsedMarkdown, content: str,
-          chart_inputs: Sequence[frozenset[str] | None]) -> Page:
+          chart_inputs: Sequence[frozenset[str] | None], headings: Headings | None) -> Page:
     social_index = int(source.extra.get("social_chart", 1)) - 1
     has_social = 0 <= social_index < len(chart_inputs) and chart_inputs[social_index] is not None
     return Page(
         source=source.source,
         url=source.url,
         output_path=source.output_path,
-        title=source.title or parsed.first_heading or title_from_name(source.source),
+        title=(source.title or (headings.first_title if headings else parsed.first_heading)
+               or title_from_name(source.source)),
         description=source.description,
         date=source.date,
         template=source.template or (HOME_TEMPLATE if source.url == "" else DEFAULT_TEMPLATE),
         weight=source.weight,
         content=content,
-        toc=parsed.toc,
+        toc=headings.toc() if headings else parsed.toc,
         has_charts=bool(parsed.fences),
         social_image=source.url + "social.png" if has_social else None,
         extra=source.extra,
