@@ -36,7 +36,7 @@ def live(make_site: Callable[..., Path]) -> Iterator[Callable[..., tuple[Server,
         server = Server(make_site(files), port=0, log=lambda line: None)
         servers.append(server)
         url = server.start()
-        assert server.site.wait_for(lambda s: s.builds_run >= 1, 20)
+        assert server.site.wait_for(lambda s: s.builds_run >= 1, 120)  # a cold chart build is slow
         return server, url
 
     yield start

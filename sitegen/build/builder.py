@@ -189,7 +189,10 @@ class Builder:
         if changed is None or self._files is None or self._files[0] != config:
             return None
         known = self._files[2]
+        content = config.paths.relative(config.paths.content)
         for path in changed:
+            if path == content:
+                return None  # content/ itself was deleted, made again or renamed: walk it
             if not path.startswith("content/") or path.startswith(("content/data/",
                                                                    "content/charts/")):
                 continue  # read again by every build anyway

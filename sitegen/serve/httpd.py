@@ -72,8 +72,11 @@ class SiteHTTPServer(http.server.ThreadingHTTPServer):
             return 400, {"Content-Type": "text/plain; charset=utf-8"}, b"bad request path\n"
         files, number = self.site.wait_fresh()
         if not self.site.good:
-            body = _NO_BUILD_PAGE.encode()
-            return 503, _html_headers(), self._inject(body, "", number)
+            # No good build yet: the first one failed, or it is still running (a cold build
+            # of a site with many charts can outlast the request's wait). Either way the
+            # page's script reloads it when a good build is published.
+            body = (_NO_BUILD_PAGE if number else _BUILDING_PAGE).encode()
+            return 503, {**_html_headers(), "Retry-After": "1"}, self._inject(body, "", number)
         data = files.get(site_path)
         if data is None and site_path + "/index.html" in files:
             target = split.path + "/" + (f"?{split.query}" if split.query else "")
@@ -264,6 +267,13 @@ _NO_BUILD_PAGE = """<!DOCTYPE html>
 <body><main style="font:16px system-ui,sans-serif;max-width:40rem;margin:3rem auto">
 <h1>The first build failed</h1><p>The error is shown over this page and in the terminal.
 Fix it and save: this page reloads by itself.</p></main></body></html>
+"""
+
+_BUILDING_PAGE = """<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>sitegen: building</title></head>
+<body><main style="font:16px system-ui,sans-serif;max-width:40rem;margin:3rem auto">
+<h1>The first build is still running</h1><p>This page reloads by itself when it is done
+(the terminal says how it went).</p></main></body></html>
 """
 
 _NOT_FOUND_PAGE = """<!DOCTYPE html>

@@ -155,8 +155,9 @@ def error_payload(error: BaseException, debug: bool = False) -> dict[str, Any]:
 class LiveSite:
     """The latest good files, the build number, and the rule that requests wait for builds."""
 
-    def __init__(self, changes: Changes) -> None:
+    def __init__(self, changes: Changes, request_wait: float = REQUEST_WAIT) -> None:
         self.changes = changes
+        self.request_wait = request_wait
         self.id = uuid.uuid4().hex[:12]
         self.writer = MemoryWriter()
         self.number = 0             # builds published so far (good or failed)
@@ -173,9 +174,11 @@ class LiveSite:
     def files(self) -> Mapping[str, bytes]:
         return self.writer.files
 
-    def wait_fresh(self, timeout: float = REQUEST_WAIT) -> tuple[Mapping[str, bytes], int]:
-        """The files and build number once every recorded change is built (or timeout)."""
-        deadline = time.monotonic() + timeout
+    def wait_fresh(self, timeout: float | None = None) -> tuple[Mapping[str, bytes], int]:
+        """The files and build number once every recorded change is built (or timeout,
+        by default request_wait: a long build does not hold a request for ever; the tab is
+        told of the build when it is published)."""
+        deadline = time.monotonic() + (self.request_wait if timeout is None else timeout)
         with self._cond:
             while self.covered < self.changes.seen:
                 left = deadline - time.monotonic()

@@ -155,6 +155,7 @@
   function onBuild(news) {
     if (news.error) { showOverlay(news.error); return; }
     hideOverlay();
+    if (!page && !fallback) return reload();  // the "no good build yet" page: now there is one
     var kind = news.pages[page] || (fallback && news.pages[fallback]);
     if (fallback && news.pages[page]) kind = "reload";  // the missing page now exists
     if (kind === "reload" || usesAny(news.assets)) return reload();

@@ -4,7 +4,9 @@ Live reload that never lies:
 - the watcher only records changed paths (`watch.Changes`); ONE build thread takes them in
   debounced batches, rebuilds with a long-lived `Builder`, and publishes the result;
 - every change bumps `changes.seen`; a request waits until the published build covers it, so a
-  page is never served from before a save nor half-built;
+  page is never served from before a save nor half-built (a build that outlasts the wait,
+  like a cold one with many charts, is announced to the tab when it is published, and the
+  tab reloads: a "still building" page too);
 - a failed build keeps serving the last good files and sends an overlay with the error's
   `PATH:LINE:COL` to every tab; the next good build clears it; the server never dies of a build;
 - browsers hear of a build over server-sent events after it is published, with what changed
@@ -47,7 +49,7 @@ class Server:
                  verbose: bool = False, debug: bool = False,
                  log: Callable[[str], None] | None = None,
                  debounce: float | None = None, port_tries: int = PORT_TRIES,
-                 builder: Builder | None = None) -> None:
+                 builder: Builder | None = None, request_wait: float | None = None) -> None:
         self.root = root.resolve()
         self.options = options
         self.host = host
@@ -58,7 +60,8 @@ class Server:
         self.port_tries = port_tries
         self.log = log or _print
         self.changes = Changes() if debounce is None else Changes(debounce=debounce)
-        self.site = LiveSite(self.changes)
+        self.site = (LiveSite(self.changes) if request_wait is None
+                     else LiveSite(self.changes, request_wait))
         # Caches go to disk when the server stops, not after every rebuild.
         self.builder = builder or Builder(self.root, options, persist_caches=False)
         self.httpd: SiteHTTPServer | None = None
