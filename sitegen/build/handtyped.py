@@ -7,7 +7,6 @@ against the page's and the site's `literals`, so a build and `sitegen check` agr
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -19,9 +18,7 @@ from sitegen.cache import PageCache
 from sitegen.config import Config, load_config
 from sitegen.errors import Problem, ProblemCollector, ProseError
 from sitegen.inputs import discover
-from sitegen.prose import by_rule, figure_problems
-
-_QUOTED = re.compile(r"""\s*(["']).*\1\s*\Z""", re.S)
+from sitegen.prose import by_rule, figure_problems, literal_text
 
 
 @dataclass(frozen=True)
@@ -97,7 +94,7 @@ def _summary(pages: Sequence[LoadedPage], config: Config,
     found: list[Problem] = []
     words = ruled = inline = 0
     for page in pages:
-        inline += sum(_QUOTED.match(e.text) is not None for e in page.parsed.expressions)
+        inline += sum(literal_text(e.text) is not None for e in page.parsed.expressions)
         with problems.gather():
             found.extend(hand_typed_problems(page, config))
         words += len(page.parsed.figures)

@@ -77,9 +77,9 @@ def chart_sources(chart: Any) -> tuple[SourceRef, ...]:
     """The sources of the rows a chart draws ((), for a chart that failed)."""
     if chart is None:
         return ()
-    return rows_sources(row for name, indexes in chart.drawn if name in chart.datasets
-                        for i in indexes if i < len(chart.datasets[name].rows)
-                        for row in (chart.datasets[name].rows[i],))
+    drawn = [(chart.datasets[name].rows, indexes) for name, indexes in chart.drawn
+             if name in chart.datasets]
+    return rows_sources(rows[i] for rows, indexes in drawn for i in indexes if i < len(rows))
 
 
 def head_extra(page: Page, charts: Mapping[tuple[str, int], Any]) -> str:

@@ -79,9 +79,10 @@ def heading_ids(parsed: ParsedMarkdown, datasets: Mapping[str, Dataset]) -> froz
         return parsed.heading_ids
     values: list[str] = []
     for ref in parsed.expressions:
-        literal = _LITERAL.match(ref.text)
+        literal = literal_text(ref.text)
         try:
-            values.append(literal.group(2) if literal else resolve_expression(ref.text, datasets))
+            values.append(literal if literal is not None
+                          else resolve_expression(ref.text, datasets))
         except ProseError:
             values.append("")  # resolving the page reports it at its line
     return fill_headings(parsed.waiting_headings, lambda index: values[index]).ids
@@ -111,13 +112,20 @@ class _Found:
 _LITERAL = re.compile(r"""\s*(["'])(.*)\1\s*\Z""", re.S)
 
 
+def literal_text(expression: str) -> str | None:
+    """The text of a deliberate literal `{{ "V3" }}` (written as it is), or None for an
+    expression that reads data."""
+    literal = _LITERAL.match(expression)
+    return literal.group(2) if literal else None
+
+
 def _values(expressions: Sequence[Reference], site: SiteIndex, found: _Found) -> list[str]:
     """Each `{{ dataset.row.column }}` formatted (not yet escaped); "" where it fails."""
     values: list[str] = []
     for ref in expressions:
-        literal = _LITERAL.match(ref.text)
-        if literal:  # {{ "V3" }}: a deliberate literal, written as it is (see prose.lint)
-            values.append(literal.group(2))
+        literal = literal_text(ref.text)
+        if literal is not None:  # {{ "V3" }}: written as it is (see prose.lint)
+            values.append(literal)
             continue
         name = ref.text.split(".", 1)[0].strip()
         try:
