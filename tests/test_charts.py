@@ -44,7 +44,7 @@ transform:
 mark: bar
 encoding:
   x: period:O
-  y: {field: value, title: USD bn}
+  y: {field: value, type: quantitative, title: USD bn}
   tooltip: [period, value, kind, source_title]
 """
 LAYERED_MODULE = """\
@@ -154,7 +154,7 @@ def test_yaml_chart_becomes_a_figure_with_svg_interactive_slot_caption_and_table
     assert chart.inputs == frozenset({"content/data/shipments.csv"})
 
 
-def test_shorthand_expands_and_missing_types_come_from_the_column_types(site):
+def test_shorthand_expands_and_gets_the_type_altair_infers_from_the_column(site):
     text = ("data: prices\ndescription: d\nkind: reported\nmark: line\nencoding:\n"
             "  x: day\n  y: price\n  color: listed\n  detail: id\n  size: count():Q\n"
             "  tooltip: [{field: price, format: '.1f'}, sum(price)]\n")
@@ -165,8 +165,8 @@ def test_shorthand_expands_and_missing_types_come_from_the_column_types(site):
     assert encoding["color"] == {"field": "listed", "type": "nominal"}
     assert encoding["detail"] == {"field": "id", "type": "nominal"}
     assert encoding["size"] == {"aggregate": "count", "type": "quantitative"}
-    assert encoding["tooltip"] == [{"field": "price", "format": ".1f", "type": "quantitative"},
-                                   {"aggregate": "sum", "field": "price"}]
+    assert encoding["tooltip"] == [{"field": "price", "format": ".1f"},  # Vega-Lite's rule
+                                   {"aggregate": "sum", "field": "price", "type": "quantitative"}]
 
 
 def test_an_explicit_type_wins_over_the_inferred_one(site):

@@ -15,8 +15,9 @@ in those pages' <head>. The room, in the order a chart passes through it:
 
     pipeline  every chart of a build: cached ones reused, the rest built and drawn
     blocks    a fence's YAML with the line of every key; the keys the page shows
-    specs     YAML blocks -> checked Vega-Lite specs (fields typed in fields, schema errors
-              worded in schema); modules runs `python:` blocks; offsite refuses any
+    specs     YAML blocks -> checked Vega-Lite specs (fields typed and checked in fields,
+              with what each transform makes from transforms; schema errors worded in
+              schema); modules runs `python:` blocks; offsite refuses any
               spec that would fetch or link another host
     render    vl-convert: Vega-Lite -> Vega (what the page runs), SVG and PNG, in workers
     jobs      those renders kept in the user cache by their exact inputs, for every site

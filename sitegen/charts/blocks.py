@@ -9,6 +9,7 @@ are checked here for both kinds of block: YAML specs (chart_specs.py) and `pytho
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -61,7 +62,7 @@ def read_block_yaml(block: ChartBlock) -> tuple[dict[str, Any], Places]:
     """The fence's YAML as a mapping, with the line of every key; a ChartError if it is not one."""
     import yaml
 
-    loader_cls = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    loader_cls = _loader()
     try:
         check_yaml(block.text)
     except SitegenError as error:  # placed in the page: the YAML starts after the fence
@@ -91,6 +92,31 @@ def read_block_yaml(block: ChartBlock) -> tuple[dict[str, Any], Places]:
     lines: dict[Path_, int] = {}
     _collect_lines(node, (), lines)
     return value, Places(lines, block.line)
+
+
+_WORD_KEYS = ("on", "off", "yes", "no")
+
+
+@functools.cache
+def _loader() -> Any:
+    """The safe YAML loader, but `on:`, `off:`, `yes:` and `no:` as keys stay words.
+
+    YAML 1.1 reads them as true and false, so a regression's `on: x` or a selection's
+    `on: click` would become the key True; Vega-Lite (and YAML 1.2) means the word.
+    """
+    import yaml
+
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+    class Loader(base):  # type: ignore[misc, valid-type]
+        def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:bool" and \
+                        key_node.value.lower() in _WORD_KEYS:
+                    key_node.tag = "tag:yaml.org,2002:str"
+            return super().construct_mapping(node, deep)
+
+    return Loader
 
 
 def _collect_lines(node: Any, path: Path_, lines: dict[Path_, int]) -> None:

@@ -102,9 +102,14 @@ def _pre_transform(vega: dict[str, Any], preserve_interactivity: bool) -> dict[s
 
     hidden = copy.deepcopy(vega)
     _rename_channels(hidden.get("marks") or [], "", _HIDDEN)
-    out, _warnings = vf.runtime.pre_transform_spec(
-        hidden, local_tz="UTC", default_input_tz="UTC",
-        preserve_interactivity=preserve_interactivity)
+    try:
+        out, _warnings = vf.runtime.pre_transform_spec(
+            hidden, local_tz="UTC", default_input_tz="UTC",
+            preserve_interactivity=preserve_interactivity)
+    except BaseException as exc:  # a Rust panic is a BaseException: one of VegaFusion's errors
+        if type(exc).__name__ != "PanicException":
+            raise
+        raise RuntimeError(f"VegaFusion failed: {exc}") from None
     out = dict(out)
     _rename_channels(out.get("marks") or [], _HIDDEN, "")
     return out

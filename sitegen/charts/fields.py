@@ -1,9 +1,13 @@
-"""Fields of a YAML chart: Altair shorthand expanded, types inferred, existence checked.
+"""Fields of a YAML chart: Altair shorthand expanded and typed, existence checked.
 
 Walks a spec's views in order (layers, concats, facets, repeats), tracking which fields each
-view's data offers -- its dataset's columns plus what its transforms make -- so that
-`period:O` becomes a channel mapping, a field without a type gets the one its column's type
-implies, and a field the data lacks is an error at its key naming the columns.
+view's data offers -- its dataset's columns plus what its transforms make (charts.transforms)
+-- so that `period:O` becomes a channel mapping and a field the data lacks is an error at its
+key naming the columns. A missing type follows the language the channel is written in: an
+Altair shorthand string (`x: day`) gets the type Altair infers from the data's column; a
+Vega-Lite field definition (`x: {field: day}`) is left to Vega-Lite's own default
+(`default_type`: nominal but for a few cases), with a warning where that draws a column of
+numbers or dates as categories.
 """
 
 from __future__ import annotations
@@ -13,9 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from sitegen.charts.blocks import ChartBlock, Places
-from sitegen.charts.schema import Path_, did_you_mean
+from sitegen.charts.schema import Path_, did_you_mean, key_name
 from sitegen.charts.tables import datum_fields
-from sitegen.errors import ChartError
+from sitegen.charts.transforms import made_fields, read_fields, top_field
+from sitegen.errors import ChartError, Problem
 from sitegen.inputs import Dataset
 
 FIELD_TYPES = {"number": "quantitative", "date": "temporal", "string": "nominal",
@@ -29,6 +34,37 @@ _UNTYPED = {"x2", "y2", "xError", "xError2", "yError", "yError2", "theta2", "rad
             "latitude2", "longitude2"}
 """Secondary channels take a field but no type: it is the primary channel's."""
 
+_WARNED = {"x", "y", "theta", "radius", "size"}
+"""Channels where a number or date column drawn as nominal is rarely what was meant."""
+
+_WORDS = {"number": "numbers", "date": "dates"}
+
+_NUMERIC_SCALES = {"linear", "log", "pow", "sqrt", "symlog", "identity", "sequential",
+                   "quantile", "quantize", "threshold"}
+
+
+def default_type(definition: Mapping[str, Any], channel: str) -> str:
+    """Vega-Lite's type for a field definition without one (`defaultType` in
+    src/channeldef.ts): by channel, then sort list, timeUnit, bin or aggregate, scale type."""
+    if channel in ("latitude", "longitude"):
+        return "quantitative"
+    if channel in ("row", "column", "facet", "shape", "strokeDash"):
+        return "nominal"
+    if channel == "order" or isinstance(definition.get("sort"), list):
+        return "ordinal"
+    if definition.get("timeUnit"):
+        return "temporal"
+    aggregate = definition.get("aggregate")
+    if definition.get("bin") or (aggregate and not isinstance(aggregate, dict)):
+        return "quantitative"  # an argmin/argmax aggregate (a mapping) keeps the default
+    scale = definition.get("scale")
+    scale_type = scale.get("type") if isinstance(scale, dict) else None
+    if scale_type in _NUMERIC_SCALES:
+        return "quantitative"
+    if scale_type in ("time", "utc"):
+        return "temporal"
+    return "nominal"
+
 
 class FieldChecker:
     """Walks views in order: expands shorthand, infers types, checks fields exist."""
@@ -37,6 +73,7 @@ class FieldChecker:
         self.block = block
         self.places = places
         self.refs = refs
+        self.warnings: list[Problem] = []
 
     def view(self, spec: dict[str, Any], path: Path_, scope: _Scope | None) -> None:
         """One view (unit, layer, concat, facet or repeat) with the fields its data offers."""
@@ -82,11 +119,15 @@ class FieldChecker:
 
     def channel(self, parent: Any, key: str | int, path: Path_, scope: _Scope | None,
                 typed: bool = True) -> None:
-        """Expand shorthand in place, then check and type the field."""
+        """Expand shorthand in place, then check the field and type it by its language's rule:
+        Altair's for a shorthand string, Vega-Lite's (left to Vega-Lite) for a mapping."""
         here = path + (key,)
         value = parent[key]
-        if isinstance(value, str):
+        shorthand = isinstance(value, str)
+        if shorthand:
             value = parent[key] = _parse_shorthand(value)
+            if not typed:
+                value.pop("type", None)  # Altair drops a secondary channel's type
         if not isinstance(value, dict):
             return
         condition = value.get("condition")
@@ -96,13 +137,25 @@ class FieldChecker:
         if not isinstance(field_name, str) or scope is None:
             return
         self.field(field_name, here + ("field",), scope)
-        inferable = typed and not any(k in value for k in ("type", "aggregate", "bin", "timeUnit"))
-        if inferable and field_name in scope.dataset.column_types:
-            value["type"] = FIELD_TYPES.get(scope.dataset.column_types[field_name], "nominal")
+        column = scope.dataset.column_types.get(field_name.replace("\\", ""))
+        if not typed or "type" in value or column is None:
+            return
+        if shorthand:  # Altair: the type of the data's column of that name
+            value["type"] = FIELD_TYPES.get(column, "nominal")
+        elif column in ("number", "date") and isinstance(key, str) and key in _WARNED \
+                and default_type(value, key) == "nominal":
+            self.warnings.append(Problem(
+                f"`{key_name(here)}` has no `type`, so Vega-Lite draws the field "
+                f"'{field_name}' ({_WORDS[column]}) as nominal: one mark or band per value",
+                self.block.page, self.places.line(here), None,
+                f"add `type: {FIELD_TYPES[column]}`, or write `{key}: {field_name}` to have the "
+                "type inferred from the data",
+            ))
 
-    def field(self, name: str, path: Path_, scope: _Scope) -> None:
+    def field(self, name: str, path: Path_, scope: _Scope, access_path: bool = True) -> None:
         """A field the data lacks is an error naming it and listing the columns."""
-        if not scope.closed or name in scope.fields or _top_field(name) in scope.fields:
+        column = top_field(name) if access_path else name
+        if not scope.closed or name == "*" or column in scope.fields:
             return
         columns = ", ".join(scope.dataset.columns)
         derived = sorted(scope.fields - set(scope.dataset.columns))
@@ -111,47 +164,39 @@ class FieldChecker:
             f"field '{name}' is not in the dataset '{scope.dataset.name}' "
             f"(columns: {columns}{extra})",
             self.block.page, self.places.line(path), None,
-            did_you_mean(name, scope.fields) or f"check {scope.dataset.path}",
+            did_you_mean(column, scope.fields - {column, name}) or f"check {scope.dataset.path}",
         )
 
     def transform(self, transform: dict[str, Any], path: Path_, scope: _Scope) -> None:
         """Check the fields a transform reads, then add the ones it makes."""
-        def check(value: Any, *where: str | int) -> None:
-            if isinstance(value, str):
-                self.field(value, path + where, scope)
-
-        def check_all(values: Any, *where: str | int) -> None:
-            if isinstance(values, list):
-                for index, value in enumerate(values):
-                    check(value, *where, index)
-
         for key in ("filter", "calculate"):
             if isinstance(transform.get(key), str):
                 for name in datum_fields(transform[key]):
-                    self.field(name, path + (key,), scope)
-        if isinstance(transform.get("filter"), dict):
-            check(transform["filter"].get("field"), "filter", "field")
-        for key in ("aggregate", "joinaggregate", "window"):
-            for index, item in enumerate(transform.get(key) or []):
-                if isinstance(item, dict):
-                    check(item.get("field"), key, index, "field")
-        check_all(transform.get("groupby"), "groupby")
-        check_all(transform.get("fold"), "fold")
-        check_all(transform.get("flatten"), "flatten")
-        for key in ("stack", "density", "quantile", "regression", "loess", "on", "impute",
-                    "key", "lookup"):
-            check(transform.get(key), key)
-        if "bin" in transform or "timeUnit" in transform:
-            check(transform.get("field"), "field")
-        if "pivot" in transform:
-            check(transform.get("pivot"), "pivot")
-            check(transform.get("value"), "value")
-            scope.closed = False
+                    self.field(name, path + (key,), scope, access_path=False)
+        for name, where, access_path in read_fields(transform):
+            self.field(name, path + where, scope, access_path)
         if "lookup" in transform:
-            source = transform.get("from") or {}
-            if not isinstance(source.get("fields"), list) and "as" not in transform:
-                scope.closed = False
-        scope.fields.update(_made_fields(transform))
+            self._lookup_source(transform, path)
+        made = made_fields(transform, {n: ds.columns for n, ds in self.refs.items()})
+        scope.fields.update(made.fields)
+        if made.open:
+            scope.closed = False
+
+    def _lookup_source(self, transform: dict[str, Any], path: Path_) -> None:
+        """A lookup's `key` and `fields` are the other dataset's: checked there when it is one
+        of the site's."""
+        source = transform.get("from")
+        data = source.get("data") if isinstance(source, dict) else None
+        if not isinstance(data, dict) or data.get("name") not in self.refs:
+            return
+        assert isinstance(source, dict)
+        other = self.refs[data["name"]]
+        scope = _Scope(other, set(other.columns))
+        if isinstance(source.get("key"), str):
+            self.field(source["key"], path + ("from", "key"), scope)
+        for index, name in enumerate(source.get("fields") or []):
+            if isinstance(name, str):
+                self.field(name, path + ("from", "fields", index), scope)
 
 
 @dataclass
@@ -162,46 +207,6 @@ class _Scope:
     fields: set[str]
     closed: bool = True
     """False once a transform (pivot, open lookup) makes fields we cannot name."""
-
-
-def _top_field(name: str) -> str:
-    """`a.b` reads field a's member b in Vega-Lite; `a\\.b` is the field 'a.b'."""
-    return name.replace("\\.", "\0").split(".")[0].replace("\0", ".").split("[")[0]
-
-
-def _made_fields(transform: Mapping[str, Any]) -> set[str]:
-    """Names of the fields a transform adds (its `as`, with each transform's defaults)."""
-    made: set[str] = set()
-
-    def add(value: Any) -> None:
-        if isinstance(value, str):
-            made.add(value)
-        elif isinstance(value, list):
-            made.update(v for v in value if isinstance(v, str))
-
-    add(transform.get("as"))
-    for key in ("aggregate", "joinaggregate", "window"):
-        for item in transform.get(key) or []:
-            if isinstance(item, dict):
-                add(item.get("as"))
-    defaults = {"fold": ["key", "value"], "density": ["value", "density"],
-                "quantile": ["prob", "value"], "timeUnit": [], "bin": []}
-    for key, names in defaults.items():
-        if key in transform and "as" not in transform:
-            made.update(names)
-    if ("regression" in transform or "loess" in transform) and "as" not in transform:
-        made.update(str(transform.get(k)) for k in ("on", "regression", "loess")
-                    if transform.get(k))
-    if "bin" in transform and isinstance(transform.get("as"), str):
-        made.add(transform["as"] + "_end")
-    if "stack" in transform and isinstance(transform.get("as"), list):
-        add(transform["as"])
-    if "lookup" in transform:
-        source = transform.get("from") or {}
-        add(source.get("fields"))
-    if "pivot" in transform:
-        add(transform.get("groupby"))
-    return made
 
 
 def _parse_shorthand(text: str) -> dict[str, Any]:

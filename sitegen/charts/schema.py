@@ -27,9 +27,12 @@ class SchemaChecker:
     """
 
     def __init__(self) -> None:
+        import altair as alt
         from altair.vegalite.v6.schema import core
 
         self.root: dict[str, Any] = core.Root._schema
+        self.version = alt.SCHEMA_VERSION.lstrip("v")
+        """The Vega-Lite version of the schema, named in errors a later version may explain."""
         self._validators: dict[str, Any] = {}
 
     def validator(self, shape: str) -> Any:
@@ -58,7 +61,24 @@ class SchemaChecker:
             grouped = {}
             for error in errors:
                 grouped.setdefault(error.json_path, []).append(error)
-        return describe_schema_errors(grouped, shape, self.root)
+        rank, message, where = _describe_all(grouped, shape, self.root)
+        return self._versioned(message, rank, spec.get("$schema")), where
+
+    def _versioned(self, message: str, rank: int, schema_url: Any) -> str:
+        """An unknown key or value may be newer than the schema: say which version is checked,
+        and that the spec is written for a later one when its `$schema` says so."""
+        theirs = re.search(r"vega-lite/v(\d+(?:\.\d+)*)\.json", str(schema_url or ""))
+        ours = tuple(int(part) for part in self.version.split(".") if part.isdigit())
+        if theirs:
+            wanted = tuple(int(part) for part in theirs.group(1).split("."))
+            if wanted > ours[:len(wanted)]:
+                return (f"the spec is written for Vega-Lite {theirs.group(1)} (its `$schema`); "
+                        f"sitegen checks and draws charts with Vega-Lite {self.version}: "
+                        f"{message}")
+        if rank in (1, 2) and "did you mean" not in message:
+            return (f"{message} (sitegen checks charts against Vega-Lite {self.version}; "
+                    "a key or value added in a later version is not supported yet)")
+        return message
 
 
 _SHAPES = (("layer", "TopLevelLayerSpec"), ("hconcat", "TopLevelHConcatSpec"),
@@ -73,10 +93,15 @@ def describe_schema_errors(grouped: Mapping[str, list[Any]], shape: str,
     Errors come from every branch of the schema's alternatives; a key or value that another
     branch accepts is not the problem, so those are dropped before choosing what to say.
     """
+    _, message, where = _describe_all(grouped, shape, root)
+    return message, where
+
+
+def _describe_all(grouped: Mapping[str, list[Any]], shape: str,
+                  root: Mapping[str, Any]) -> Described:
     schema = _Schema(shape, root)
     described = [_describe_group(errors, schema) for errors in grouped.values() if errors]
-    _, message, where = min(described, key=lambda d: (d[0], -len(d[2])))
-    return message, where
+    return min(described, key=lambda d: (d[0], -len(d[2])))
 
 
 class _Schema:

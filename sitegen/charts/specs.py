@@ -82,7 +82,8 @@ def build_yaml_chart(
     refs: dict[str, Dataset] = {}
     data_files: dict[str, DataFile] = {}
     spec = _resolve_data(spec, (), block, places, datasets, refs, data_files, root, data_dir)
-    FieldChecker(block, places, refs).view(spec, (), None)
+    fields = FieldChecker(block, places, refs)
+    fields.view(spec, (), None)
     title_spec = spec.pop("title", None)
     _validate(spec, block, places, checker)
     spec = with_altair_defaults(spec)
@@ -96,7 +97,7 @@ def build_yaml_chart(
         description=page["description"], caption=page["caption"],
         source_override=page["source"], kind=page["kind"], figure_id=page["id"],
         used=used, data_files=tuple(data_files.values()), inputs=frozenset(inputs),
-        warnings=page["warnings"],
+        warnings=page["warnings"] + tuple(fields.warnings),
     )
 
 
