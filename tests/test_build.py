@@ -362,6 +362,8 @@ def test_css_and_js_get_content_hashed_names_used_by_the_pages(site):
         stem = PurePosixPath(path).name.split(".")
         assert len(stem) == 3 and re.fullmatch(r"[0-9a-f]{8,}", stem[1]), path
         assert hashlib.sha256(files[path]).hexdigest().startswith(stem[1])
+        if path.startswith("js/values."):  # only pages with values from data load it
+            continue
         assert f'"{path}"' in text(files, "index.html")
 
 

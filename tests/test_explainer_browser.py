@@ -209,3 +209,31 @@ def test_axe_finds_no_serious_or_critical_violations(
     assert result == [], "\n".join(
         f"{v['impact']} {v['id']}: {v['help']}\n  " + "\n  ".join(v["nodes"]) for v in result)
     assert watch.errors == []
+
+
+@pytest.mark.parametrize("path", ["", "shipments/", "costs/", "delays/", "sources/"])
+def test_a_values_card_names_its_reference_and_axe_finds_nothing_serious_with_it_open(
+    pages: object, base_url: str, path: str
+) -> None:
+    watch = pages(base_url + path)  # type: ignore[operator]
+    page = watch.page
+    value = page.locator(".prose a.value-link").first
+    value.scroll_into_view_if_needed()
+    value.focus()
+    card = page.locator(".value-card")
+    card.wait_for(state="visible")
+    reference = page.locator("#" + str(value.get_attribute("href")).split("#")[1])
+    title = reference.locator("a").first.inner_text()
+    assert title and title in card.inner_text()
+    assert card.locator("a", has_text=title).get_attribute("href") == \
+        reference.locator("a").first.get_attribute("href")
+    watch.page.add_script_tag(content=axe_source())
+    result = page.evaluate("""async () => {
+        const r = await axe.run(document, {resultTypes: ['violations']});
+        return r.violations.filter(v => v.impact === 'serious' || v.impact === 'critical')
+            .map(v => v.id + ': ' + v.nodes.slice(0, 5).map(n => n.target.join(' ')).join(', '));
+    }""")
+    assert result == []
+    page.keyboard.press("Escape")
+    card.wait_for(state="detached")
+    assert watch.errors == []

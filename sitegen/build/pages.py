@@ -26,6 +26,7 @@ from sitegen.prose import (
     ParsedMarkdown,
     SiteIndex,
     SourceRef,
+    bare_html,
     figure_ids,
     heading_ids,
     link_target,
@@ -204,7 +205,7 @@ class PageWork:
 
     def feed(self, config: Config, pages: list[Page]) -> bytes:
         """feed.xml of these pages (the newest dated ones, in order)."""
-        entries = tuple(FeedEntry(p.title, p.url, p.date, p.description, p.content)
+        entries = tuple(FeedEntry(p.title, p.url, p.date, p.description, bare_html(p.content))
                         for p in pages)
         return self.memo(
             "feed", (config.title, config.base_url, config.author, config.feed_limit, entries),

@@ -13,6 +13,7 @@ from typing import Any
 
 from sitegen.errors import SitegenError, TemplateError
 from sitegen.inputs import TemplateSet
+from sitegen.prose import bare_html
 
 
 class Templates:
@@ -31,6 +32,7 @@ class Templates:
             keep_trailing_newline=True,
             auto_reload=False,
         )
+        self.env.filters["bare"] = _bare
 
     def _load(self, name: str) -> tuple[str, str, Any] | None:
         source = self.templates.sources.get(name)
@@ -97,3 +99,13 @@ class Templates:
             except ValueError:
                 shown.append("(theme) templates")
         return shown
+
+
+def _bare(content: Any) -> Any:
+    """The `bare` filter: page HTML with its values plain (no source link, mark or card), for
+    places markup cannot go or cards would be noise (`page.content | bare | striptags`)."""
+    from markupsafe import Markup
+
+    if isinstance(content, Markup):
+        return Markup(bare_html(str(content)))
+    return bare_html(str(content))

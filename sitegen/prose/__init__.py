@@ -1,6 +1,7 @@
 """Prose: Markdown to HTML with placeholders, then made whole (numbers from data, links
 between pages, chart figures), giving the Page templates see."""
 
+from sitegen.prose.cards import bare_html
 from sitegen.prose.links import LinkTarget, figure_ids, link_target, url_of
 from sitegen.prose.lint import TypedNumber, by_rule, figure_problems
 from sitegen.prose.markdown import ParsedMarkdown, parse_markdown
@@ -10,7 +11,8 @@ from sitegen.prose.resolve import SiteIndex, heading_ids, literal_text, resolve_
 from sitegen.prose.values import resolve_in_text
 
 __all__ = [
-    "LinkTarget", "Page", "ParsedMarkdown", "SiteIndex", "SourceRef", "TypedNumber", "by_rule",
+    "LinkTarget", "Page", "ParsedMarkdown", "SiteIndex", "SourceRef", "TypedNumber", "bare_html",
+    "by_rule",
     "figure_ids", "figure_problems", "heading_ids", "link_target", "literal_text",
     "parse_markdown", "resolve_in_text", "resolve_page", "rows_sources", "url_of",
 ]

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 # Placeholders use private-use characters, which no writer types and no escaper touches.
 OPEN, CLOSE = "\ue000", "\ue001"
-PLACEHOLDER = re.compile(OPEN + r"([ELCRH])(\d+)" + CLOSE)
+PLACEHOLDER = re.compile(OPEN + r"([ELCRHV])(\d+)" + CLOSE)
 CHART_INFO = "chart"
 _ID_ATTRIBUTE = re.compile(r'\sid="([^"]+)"')  # every id a link's fragment may name
 
@@ -100,8 +100,10 @@ def parse_markdown(body: str, typographer: bool = True) -> ParsedMarkdown:
 
 
 def placeholder(kind: str, index: int) -> str:
-    """The marker left in the HTML for the index-th reference of a kind: E (a value), L (a
-    link's URL), C (a chart), R (the text of a link written without any: "Figure N")."""
+    """The marker left in the HTML for the index-th reference of a kind: E (a value as plain
+    text: in an attribute, a heading's id, a link's text), V (the same value in running text,
+    where it is marked up with its source), L (a link's URL), C (a chart), R (the text of a
+    link written without any: "Figure N")."""
     return f"{OPEN}{kind}{index}{CLOSE}"
 
 
@@ -211,7 +213,7 @@ def _expression_rule(state: StateInline, silent: bool) -> bool:
 
 def _render_expression(self: Any, tokens: Sequence[Token], idx: int, options: Any,
                        env: dict) -> str:
-    return tokens[idx].meta["placeholder"]
+    return tokens[idx].meta.get("in_text", tokens[idx].meta["placeholder"])
 
 
 # ----------------------------------------------------------------- lines of references
@@ -235,9 +237,11 @@ def _place_references(state: StateCore) -> None:
         where = _Where(block.content, block.map[0] + 1, lines)
         search_from = 0
         children = list(block.children)
+        in_link = 0  # a value in a link's text stays plain: a link cannot hold another
         for position, child in enumerate(children):
+            in_link += {"link_open": 1, "link_close": -1}.get(child.type, 0)
             if child.type == "sitegen_expression":
-                _place_expression(env, child, where)
+                _place_expression(env, child, where, marked=not in_link)
             elif child.type in ("link_open", "image"):
                 for inner in child.children or ():  # an image's alt text
                     if inner.type == "sitegen_expression":  # its offset is in the alt text
@@ -293,10 +297,13 @@ class _Where:
 
 
 def _place_expression(env: _Env, token: Token, where: _Where,
-                      offset: int | None = None) -> None:
+                      offset: int | None = None, marked: bool = False) -> None:
+    """Number a value; marked: it stands in running text, where it may show its source."""
     offset = token.meta["offset"] if offset is None else offset
     env.expressions.append(Reference(token.content, *where.line_column(offset)))
     token.meta["placeholder"] = placeholder("E", len(env.expressions) - 1)
+    if marked:
+        token.meta["in_text"] = placeholder("V", len(env.expressions) - 1)
 
 
 def _place_title(env: _Env, token: Token, where: _Where) -> None:

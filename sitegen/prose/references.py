@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from sitegen.inputs import Dataset, Row
 
-_ROW_EXPRESSION = re.compile(r"\s*([\w-]+)\.([\w-]+)\.[\w-]+")
+_ROW_EXPRESSION = re.compile(r"\s*([\w-]+)\.([\w-]+)\.([\w-]+)")
 
 
 @dataclass(frozen=True)
@@ -44,16 +44,23 @@ def row_source(row: Row) -> SourceRef | None:
                      _text(values.get("source_date")), _text(values.get("kind")))
 
 
-def value_source(expression: str, datasets: Mapping[str, Dataset]) -> SourceRef | None:
-    """The source of the row a value expression reads, if it reads a row that names one."""
+def expression_row(expression: str, datasets: Mapping[str, Dataset],
+                   ) -> tuple[Dataset, Row, str] | None:
+    """The dataset, row and column a value expression reads, or None if it reads none."""
     match = _ROW_EXPRESSION.match(expression)
     dataset = datasets.get(match.group(1)) if match else None
     if match is None or dataset is None:
         return None
     try:
-        return row_source(dataset.row(match.group(2)))
+        return dataset, dataset.row(match.group(2)), match.group(3)
     except (KeyError, AttributeError, TypeError):
         return None
+
+
+def value_source(expression: str, datasets: Mapping[str, Dataset]) -> SourceRef | None:
+    """The source of the row a value expression reads, if it reads a row that names one."""
+    found = expression_row(expression, datasets)
+    return row_source(found[1]) if found else None
 
 
 def rows_sources(rows: Iterable[Row]) -> tuple[SourceRef, ...]:
@@ -72,11 +79,11 @@ def distinct(sources: Iterable[SourceRef | None]) -> tuple[SourceRef, ...]:
 
 def page_references(order: Sequence[tuple[str, int]], values: Sequence[SourceRef | None],
                     charts: Sequence[Sequence[SourceRef]]) -> tuple[SourceRef, ...]:
-    """The page's list: order holds the page's placeholders as (kind, index), E for a value
-    and C for a chart, in the order they stand in the text."""
+    """The page's list: order holds the page's placeholders as (kind, index), E or V for a
+    value and C for a chart, in the order they stand in the text."""
     found: list[SourceRef | None] = []
     for kind, index in order:
-        if kind == "E" and index < len(values):
+        if kind in "EV" and index < len(values):
             found.append(values[index])
         elif kind == "C" and index < len(charts):
             found.extend(charts[index])

@@ -18,6 +18,7 @@ from sitegen.inputs import (
     root_prefix,
     title_from_name,
 )
+from sitegen.prose.cards import Marked, mark_values
 from sitegen.prose.headings import Headings, fill_headings
 from sitegen.prose.links import LinkTarget, figure_label, resolve_link
 from sitegen.prose.markdown import PLACEHOLDER, ParsedMarkdown, Reference, placeholder
@@ -62,15 +63,27 @@ def resolve_page(
     if found.errors:
         raise ProseError(problems=found.errors)
     headings = _headings(parsed, values)
-    lookup = {"E": [_escape(v) for v in values], "L": links, "C": figures, "R": labels,
-              "H": [anchor for _, anchor, _ in headings.flat] if headings else []}
-    content = PLACEHOLDER.sub(lambda m: lookup[m.group(1)][int(m.group(2))], parsed.html)
     order = [(m.group(1), int(m.group(2))) for m in PLACEHOLDER.finditer(parsed.html)]
     references = page_references(
         order, [value_source(e.text, site.datasets) for e in parsed.expressions], chart_sources)
-    page = replace(_page(source, parsed, content, chart_inputs, headings), references=references)
+    marked = _marked(parsed, order, values, site, found, references)
+    lookup: dict[str, Mapping[int, str] | Sequence[str]] = {
+        "E": [_escape(v) for v in values], "V": marked.values, "L": links, "C": figures,
+        "R": labels, "H": [anchor for _, anchor, _ in headings.flat] if headings else []}
+    content = PLACEHOLDER.sub(lambda m: lookup[m.group(1)][int(m.group(2))], parsed.html)
+    page = replace(_page(source, parsed, content + marked.cards, chart_inputs, headings),
+                   references=references)
     return replace(page, title=title or page.title, description=description), \
         frozenset(found.read)
+
+
+def _marked(parsed: ParsedMarkdown, order: Sequence[tuple[str, int]], values: Sequence[str],
+            site: SiteIndex, found: _Found, references: Sequence[SourceRef]) -> Marked:
+    """The page's values in running text marked up with their sources (prose.cards)."""
+    marked = mark_values([index for kind, index in order if kind == "V"],
+                         [e.text for e in parsed.expressions], values, site.datasets, references)
+    found.read.update(marked.read)
+    return marked
 
 
 def heading_ids(parsed: ParsedMarkdown, datasets: Mapping[str, Dataset]) -> frozenset[str]:

@@ -21,13 +21,24 @@ _EXPRESSION = re.compile(
 )
 
 
+_BARE = re.compile(r"\|\s*bare\s*$")
+
+
+def split_bare(text: str) -> tuple[str, bool]:
+    """An expression without its closing `| bare` (a value shown as plain text, without its
+    source card), and whether it had one."""
+    bare = _BARE.search(text)
+    return (text[: bare.start()].rstrip(), True) if bare else (text, False)
+
+
 def resolve_expression(text: str, datasets: Mapping[str, Dataset]) -> str:
     """The formatted value an expression names; ProseError (without a place) if it can't."""
-    match = _EXPRESSION.match(text)
+    match = _EXPRESSION.match(split_bare(text)[0])
     if not match:
         raise ProseError(
             f"cannot read '{{{{ {text} }}}}'",
-            hint="write {{ dataset.row-id.column }} or {{ dataset.row-id.column | format }}; "
+            hint="write {{ dataset.row-id.column }} or {{ dataset.row-id.column | format }} "
+            "(then | bare for plain text); "
             r"in a table, escape the bar as \|; write \{{ for literal braces",
         )
     name, row_id, column = match.group("dataset", "row", "column")
