@@ -492,8 +492,9 @@ def test_relative_data_url_is_published_and_fetched_under_the_page_prefix(site):
     text = ("data: {url: content/data/extra/points.csv}\ndescription: d\nkind: claim\n"
             "mark: point\nencoding:\n  x: x:Q\n  y: y:Q\n")
     chart, _ = one(root, text)
-    (path, content), = chart.files.items()
+    (path, content), = ((p, c) for p, c in chart.files.items() if p.startswith("charts/files/"))
     assert re.fullmatch(r"charts/files/points\.[0-9a-f]{10}\.csv", path)
+    assert {p.rsplit(".", 1)[1] for p in chart.files if p != path} == {"svg", "png", "json"}
     assert content == b"x,y\n1,2\n3,4\n"
     assert f'<a class="chart-download" href="../../{path}" download>Download the data</a>' in \
         chart.figure_html("../../")

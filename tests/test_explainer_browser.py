@@ -237,3 +237,40 @@ def test_a_values_card_names_its_reference_and_axe_finds_nothing_serious_with_it
     page.keyboard.press("Escape")
     card.wait_for(state="detached")
     assert watch.errors == []
+
+
+def test_each_charts_panel_opens_and_its_downloads_exist_with_the_drawn_rows(
+    pages: object, base_url: str
+) -> None:
+    import csv
+    import io
+    import json
+
+    watch = pages(base_url + "shipments/")  # type: ignore[operator]
+    page = watch.page
+    figures = page.locator("figure.chart")
+    assert figures.count() >= 3
+    for index in range(figures.count()):
+        figure = figures.nth(index)
+        panel = figure.locator("details.chart-panel")
+        panel.locator("summary").click()
+        links = panel.locator("a.chart-download")
+        assert links.first.is_visible()
+        got = {}
+        for n in range(links.count()):
+            href = links.nth(n).get_attribute("href")
+            response = page.request.get(page.url.split("#")[0] + str(href))
+            assert response.status == 200, href
+            got[links.nth(n).inner_text()] = response.body()
+        meta = json.loads(got["Metadata (JSON)"])
+        assert meta["figure"] == figure.get_attribute("id")
+        assert got["PNG"].startswith(b"\x89PNG")
+        shown = next(v for k, v in got.items() if k.startswith("Download") and "CSV" in k)
+        rows = list(csv.DictReader(io.StringIO(shown.decode())))
+        [ids] = meta["rows"].values()
+        assert [row["id"] for row in rows] == ids  # the CSV holds exactly the drawn rows
+        titles = panel.locator(".chart-panel-sources li > a").all_inner_texts()
+        assert titles == [s["title"] for s in meta["sources"] if s["url"].startswith("http")]
+        assert panel.locator(".chart-permalink a").get_attribute("href") == \
+            "#" + str(figure.get_attribute("id"))
+    assert watch.errors == []

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sitegen.config import Config
 from sitegen.prose import Page
@@ -26,8 +28,7 @@ class Citation:
 
 def cite(page: Page, config: Config) -> Citation:
     """The citation of a page (see the module docstring)."""
-    updates = page.extra.get("updates") or ()
-    updated = updates[-1].date if updates else page.date
+    updated = page_updated(page.extra, page.date)
     author = config.author or config.title
     url = config.base_url + page.url if config.base_url else ""
     year = str(updated.year) if updated else "n.d."
@@ -54,3 +55,21 @@ def _long_date(date: dt.date) -> str:
 def _bibtex(text: str) -> str:
     """Text safe inside a BibTeX brace-delimited value."""
     return re.sub(r"([\\{}%&$#_^~])", r"\\\1", text)
+
+
+def figure_citation(config: Config, page_title: str, updated: dt.date | None, page_url: str,
+                    number: int, chart_title: str, figure_id: str) -> str:
+    """"Cite this figure": the page's citation naming the figure, with its permalink."""
+    author = config.author or config.title
+    year = str(updated.year) if updated else "n.d."
+    named = f"Figure {number}" + (f", “{chart_title}”" if chart_title else "")
+    text = f"{author} ({year}). {named}. In {page_title}. {config.title}."
+    if config.base_url:
+        text += f" {config.base_url}{page_url}#{figure_id}."
+    return text
+
+
+def page_updated(extra: Mapping[str, Any], date: dt.date | None) -> dt.date | None:
+    """The date a page speaks for: its newest correction, else its date."""
+    updates = extra.get("updates") or ()
+    return updates[-1].date if updates else date

@@ -142,7 +142,7 @@ def rebuild_edited(work: PageWork, last: Snapshot, edited: list[str], reparse: R
                 or work.target(page, datasets) != work.target(old, datasets)):
             return None
         try:
-            done = work.finish(page, last.index, last.resolve_key, last.charts,
+            done = work.finish(page, last.index, last.resolve_key, last.charts, last.config,
                                between_builds=True)
         except SitegenError:
             return None

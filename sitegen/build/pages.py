@@ -9,17 +9,19 @@ steps, so both give the same bytes. `PageWork` keeps each step's last results be
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from sitegen.build.citation import figure_citation, page_updated
 from sitegen.build.feeds import FeedEntry, atom_feed
 from sitegen.build.pageview import SiteView
 from sitegen.build.templates import Templates
 from sitegen.cache import Reads, RenderCache, fingerprint
 from sitegen.config import Config, SitePaths
 from sitegen.errors import SitegenError
-from sitegen.inputs import Dataset, SourcePage, read_page, root_prefix
+from sitegen.inputs import Dataset, SourcePage, read_page, root_prefix, title_from_name
 from sitegen.prose import (
     LinkTarget,
     Page,
@@ -31,6 +33,7 @@ from sitegen.prose import (
     heading_ids,
     link_target,
     parse_markdown,
+    resolve_in_text,
     resolve_page,
     rows_sources,
 )
@@ -83,6 +86,19 @@ def chart_sources(chart: Any) -> tuple[SourceRef, ...]:
     return rows_sources(rows[i] for rows, indexes in drawn for i in indexes if i < len(rows))
 
 
+def _figure_cite(page: LoadedPage, index: SiteIndex, config: Config,
+                 ) -> Callable[[int, Any], str]:
+    """number, chart -> "cite this figure" for the charts of a page."""
+    source = page.source
+    title = source.title or page.parsed.first_heading or title_from_name(source.source)
+    if "{{" in title:
+        with suppress(SitegenError):  # resolving the page reports it
+            title = resolve_in_text(title, index.datasets)
+    updated = page_updated(source.extra, source.date)
+    return lambda number, chart: figure_citation(config, title, updated, source.url, number,
+                                                 chart.title, chart.figure_id)
+
+
 def head_extra(page: Page, charts: Mapping[tuple[str, int], Any]) -> str:
     """What the layout must print in <head> for this page (the chart runtime, if it has charts)."""
     if page.has_charts and charts:
@@ -133,7 +149,7 @@ class PageWork:
         return target
 
     def finish(self, page: LoadedPage, index: SiteIndex, resolve_key: str,
-               charts: Mapping[tuple[str, int], Any],
+               charts: Mapping[tuple[str, int], Any], config: Config,
                between_builds: bool = False) -> FinishedPage:
         """The page resolved, or its last result when its key is the same.
 
@@ -143,7 +159,8 @@ class PageWork:
         page_charts = [charts.get((page.source.source, i))
                        for i in range(len(page.parsed.fences))]
         prefix = root_prefix(page.source.url)
-        figures = [c.figure_html(prefix, number) if c is not None else ""
+        cite = _figure_cite(page, index, config)
+        figures = [c.figure_html(prefix, number, cite(number, c)) if c is not None else ""
                    for number, c in enumerate(page_charts, start=1)]
         key = (resolve_key, page.source.source, page.source.digest, tuple(figures))
         done = self._finished.get(page.source.source)

@@ -103,7 +103,7 @@ def _finish_all(site: Site, work: PageWork, problems: ProblemCollector,
     finished: list[FinishedPage] = []
     for page in site.pages:
         with problems.gather():
-            finished.append(work.finish(page, index, resolve_key, site.charts))
+            finished.append(work.finish(page, index, resolve_key, site.charts, site.config))
     return finished, index, resolve_key
 
 

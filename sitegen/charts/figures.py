@@ -13,12 +13,14 @@ import html
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
 from sitegen.charts.blocks import ChartBlock
 from sitegen.charts.cache import CHARTS_VERSION, ChartCache
+from sitegen.charts.panel import PanelSource, metadata, panel_html, panel_sources, svg_file
 from sitegen.charts.render import ID_TOKEN
 from sitegen.charts.shipped import Shipped
 from sitegen.charts.specs import ROOT_TOKEN, ChartSpec
@@ -78,9 +80,36 @@ class RenderedChart:
 
     @property
     def files(self) -> Mapping[str, bytes]:
-        """Site path -> bytes of the files this chart publishes (CSVs, data, static image)."""
-        return MappingProxyType({d.site_path: d.content for d in self.downloads}
+        """Site path -> bytes of the files this chart publishes (CSVs, data, static image,
+        and the panel's SVG, PNG and metadata)."""
+        return MappingProxyType({d.site_path: d.content for d in self.all_downloads}
                                 | dict(self.data_files))
+
+    @cached_property
+    def sources(self) -> tuple[PanelSource, ...]:
+        """The sources of the rows the chart draws, with their kinds and notes."""
+        return panel_sources((self.datasets[name], indexes) for name, indexes in self.drawn
+                             if name in self.datasets)
+
+    @cached_property
+    def all_downloads(self) -> tuple[Download, ...]:
+        """The CSVs and data files, then the SVG, the PNG and the metadata JSON (made once)."""
+        base = f"charts/{_page_stem(self.page)}/{self.figure_id}"
+        extra = []
+        svg = svg_file(self.svg, self.figure_id, {ID_TOKEN: f"{self.figure_id}-svg",
+                                                  ROOT_TOKEN: "../" * base.count("/")})
+        if svg is not None:
+            extra.append(Download("SVG", f"{base}.svg", svg))
+        png = self.png()
+        if png:
+            extra.append(Download("PNG", f"{base}.png", png))
+        files = {d.label: d.site_path for d in (*self.downloads, *extra)}
+        meta = metadata(self.title, self.description, self.caption, self.kind, self.page,
+                        self.figure_id, self.sources, dict(self.drawn_row_ids),
+                        self.drawn_exact,
+                        {name: self.datasets[name] for name, _ in self.drawn
+                         if name in self.datasets}, files)
+        return (*self.downloads, *extra, Download("Metadata (JSON)", f"{base}.json", meta))
 
     @property
     def drawn_row_ids(self) -> Mapping[str, tuple[str, ...]]:
@@ -94,9 +123,10 @@ class RenderedChart:
                 rows[i].values.get("id") is not None else f"#{i + 1}" for i in indexes)
         return MappingProxyType(out)
 
-    def figure_html(self, root_prefix: str, number: int | None = None) -> str:
+    def figure_html(self, root_prefix: str, number: int | None = None, cite: str = "") -> str:
         """The whole <figure class="chart">, with URLs relative to a page at root_prefix,
-        numbered "Figure N" when number is given (its place among the page's charts)."""
+        numbered "Figure N" when number is given (its place among the page's charts), its
+        panel ending with cite ("cite this figure") when given."""
         svg = self.svg.replace(ID_TOKEN, f"{self.figure_id}-svg").replace(ROOT_TOKEN,
                                                                           root_prefix)
         spec = self.spec_json.replace(ROOT_TOKEN, root_prefix)
@@ -119,28 +149,33 @@ class RenderedChart:
             parts.append(f'<p class="chart-subtitle">{html.escape(self.subtitle)}</p>')
         if self.caption:
             parts.append(f'<p class="chart-text">{html.escape(self.caption)}</p>')
-        links = " ".join(
-            f'<a class="chart-download" href="{html.escape(root_prefix + d.site_path)}" '
-            f'download>{html.escape(d.label)}</a>' for d in self.downloads)
-        if self.source_html or links:
-            parts.append(f'<p class="chart-source">{self.source_html}'
-                         + (" " if self.source_html and links else "") + links + "</p>")
+        if self.source_html:
+            parts.append(f'<p class="chart-source">{self.source_html}</p>')
+        parts.append(panel_html(self.sources, [(d.label, root_prefix + d.site_path)
+                                               for d in self.all_downloads],
+                                self.figure_id, cite))
         parts.append(self.tables_html)
         parts.append("</figcaption></figure>")
         return "\n".join(p for p in parts if p)
 
     def png(self) -> bytes:
-        """A PNG of the chart with its title, for the page's social image (rendered once)."""
+        """A PNG of the chart with its title, for its panel and the page's social image:
+        drawn once for its exact inputs (the site's chart cache, then the user cache)."""
         name = f"{self.key}.png"
         if self.cache is not None:
             cached = self.cache.read(name)
             if cached is not None:
                 return cached
+        from sitegen.charts.jobs import Jobs
         from sitegen.charts.render import render_png, vegalite_version
 
         if not self.png_spec_json:  # a big chart: its PNG was made with it; the cache lost it
             return next((c for p, c in self.data_files if p.endswith(".png")), b"")
-        image = render_png(json.loads(self.png_spec_json), vegalite_version())
+        version = vegalite_version()
+        jobs = Jobs(None, self.cache.user if self.cache is not None else None)
+        handle = jobs.submit("png", (self.png_spec_json, version))
+        image = base64.b64decode(jobs.result(handle, lambda: base64.b64encode(render_png(
+            json.loads(self.png_spec_json), version)).decode()))
         if self.cache is not None:
             self.cache.write(name, image)
         return image

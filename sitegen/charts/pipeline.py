@@ -122,8 +122,7 @@ def _render_misses(misses: Sequence[tuple[ChartBlock, str]], datasets: Mapping[s
             ticket = jobs.submit("svg", job) if job else None
             vega_ticket = jobs.submit("vega", vega_job)
             png_ticket = (jobs.submit("png", (json.dumps(png_spec(chart)), version))
-                          if pool and not big and cache is not None and block.index == 0
-                          else None)
+                          if pool and not big and cache is not None else None)
             pending.append(_Prepared(block, key, chart, spec, values, big, job, vega_job,
                                      ticket, vega_ticket, png_ticket))
         for prepared in pending:
