@@ -579,6 +579,32 @@ def test_a_build_with_nothing_changed_returns_at_once_and_its_files_read_from_di
     assert [p.url for p in second.pages] == [p.url for p in first.pages]
 
 
+def test_a_build_with_nothing_to_do_never_loads_the_render_machinery(make_site):
+    """The no-op check imports neither the Builder nor Markdown, Jinja or Pygments, and
+    loads no page or render cache: what keeps `sitegen build` with nothing to do cheap."""
+    site = make_site({"content/index.md": "# Home\n\nHello.\n", "content/a.md": "# A\n"})
+    build_site(site)
+    probe = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from sitegen.build import build_site\n"
+        f"result = build_site(Path({str(site)!r}))\n"
+        "assert result.rendered == 0 and len(result.pages) == 2, result\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('jinja2', 'markdown_it',"
+        " 'pygments', 'vl_convert') or m in ('sitegen.build.builder', 'sitegen.prose'))\n"
+        "print(heavy)\n"
+        "print(sorted(p.title for p in result.pages))\n"
+        "print(sorted(m for m in sys.modules if m.startswith('sitegen.prose')))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    heavy, titles, prose_after_looking = done.stdout.splitlines()
+    assert heavy == "[]"
+    assert titles == "['A', 'Home']"  # the pages are there when asked for
+    assert "sitegen.prose.page" in prose_after_looking
+
+
 def test_an_output_file_changed_by_hand_is_rebuilt_even_when_no_input_changed(make_site):
     site = make_site({"content/index.md": "# Home\n\nHello.\n"})
     build_site(site)

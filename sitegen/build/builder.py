@@ -10,22 +10,21 @@ pages edited in place are redone alone (`delta`).
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Collection, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Collection
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
-from types import MappingProxyType
 
 from sitegen.build.delta import Snapshot, edited_pages, rebuild_edited
 from sitegen.build.pages import PageWork, parse_page
 from sitegen.build.render import Sink, render_site
+from sitegen.build.result import BuildOptions, BuildResult
 from sitegen.build.site import build_date, load_site
 from sitegen.build.templates import Templates
 from sitegen.cache import PageCache, RenderCache
-from sitegen.config import Config, SitePaths, load_config
-from sitegen.errors import InputError, Problem, ProblemCollector, SitegenError
+from sitegen.config import Config, load_config
+from sitegen.errors import InputError, ProblemCollector, SitegenError
 from sitegen.inputs import (
     ContentFiles,
     TemplateSet,
@@ -35,34 +34,6 @@ from sitegen.inputs import (
 )
 from sitegen.output import OutputDelta
 from sitegen.prose import Page
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    """What the command line (or the server, or deploy) asks of a build."""
-
-    base_url: str | None = None
-    drafts: bool = False
-    strict: bool | None = None
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    """A finished build: the files, what each page read, and what was worth saying.
-
-    changes, when known, names the only outputs that may differ from the files of this
-    Builder's previous build (the dev server then compares just those); output is the
-    folder build_site wrote.
-    """
-
-    files: Mapping[str, bytes]
-    pages: tuple[Page, ...]
-    warnings: tuple[Problem, ...]
-    inputs: Mapping[str, frozenset[str]]
-    seconds: float
-    rendered: int
-    changes: OutputDelta | None = None
-    output: Path | None = None  # the folder written, for builds that write one
 
 
 class Builder:
@@ -245,63 +216,3 @@ def _result(snapshot: Snapshot, pages: tuple[Page, ...], rendered: int,
         files=snapshot.files, pages=pages, warnings=snapshot.warnings,
         inputs=snapshot.inputs, seconds=0.0, rendered=rendered, changes=changes,
     )
-
-
-def build_site(root: Path, out_dir: Path | None = None,
-               options: BuildOptions = BuildOptions()) -> BuildResult:
-    """Build the site at root and swap it into out_dir (default: the config's output_dir).
-
-    When every input and the output folder are as the last successful build left them, the
-    build has nothing to do and returns at once (the files are then read from out_dir).
-    """
-    from sitegen.cache import stamps
-    from sitegen.output import DiskWriter
-
-    started = time.perf_counter()
-    builder = Builder(root, options)
-    paths = Config(builder.root).paths
-    target = load_config(builder.root).output_folder(out_dir)
-    manifest_file = stamps.manifest_file(paths.cache, target)
-    inputs = _input_stamp(paths, options)
-    manifest = stamps.load_manifest(manifest_file)
-    if (manifest is not None and manifest.inputs == inputs
-            and stamps.output_stamps(target) == manifest.outputs):
-        pages, warnings = manifest.summary
-        return BuildResult(
-            files=stamps.OutputFiles(target, manifest.outputs), pages=pages, warnings=warnings,
-            inputs=MappingProxyType({}), seconds=time.perf_counter() - started, rendered=0,
-            output=target,
-        )
-    # A cold build streams: the disk writes while the pages render. A warm one compares
-    # at the end, so a small change rewrites and a no-op writes nothing.
-    writer = DiskWriter(target, stream=builder.expects_full_render())
-    try:
-        writer.begin()
-        result = builder.build(sink=writer.put if writer.stream else None)
-    except BaseException:
-        writer.abort()
-        raise
-    writer.commit(result.files)
-    written = stamps.output_stamps(target)
-    if written is not None:
-        summary = (tuple(replace(p, content="", toc=()) for p in result.pages), result.warnings)
-        stamps.save_manifest(manifest_file, stamps.Manifest(inputs, written, summary))
-    return replace(result, seconds=time.perf_counter() - started, output=target)
-
-
-def _input_stamp(paths: SitePaths, options: BuildOptions) -> str:
-    """Stamps of everything a build of the site can read, with the options and the versions
-    of the libraries that shape the output."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    from sitegen.cache import stamps
-
-    versions: list[tuple[str, str | None]] = []
-    for package in ("altair", "vl-convert-python", "jinja2", "markdown-it-py", "mdit-py-plugins",
-                    "pygments", "pyyaml"):
-        try:
-            versions.append((package, version(package)))
-        except PackageNotFoundError:
-            versions.append((package, None))
-    settings = (options, os.environ.get("SOURCE_DATE_EPOCH"), versions)
-    return stamps.input_stamp(list(paths.input_folders), [paths.config_file], settings)

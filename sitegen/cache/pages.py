@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -167,7 +166,9 @@ def _parse_all(
     workers = min(os.cpu_count() or 1, 4)
     if len(jobs) < PARALLEL_THRESHOLD or workers < 2:
         return [_parse_one(job) for job in jobs]
+    # Imported here: most builds parse few pages, or none (a no-op build).
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     # The first page is parsed here before forking, so every worker inherits a warm parser
     # (plugins imported, the Markdown instance built) instead of building its own.
