@@ -6,6 +6,8 @@ Real Altair and vl-convert, small data written here; helpers are tests/test_char
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import test_charts
 from test_charts import error, one, render, spec_of
@@ -231,3 +233,16 @@ def test_on_and_off_keys_stay_words_not_yaml_booleans(site):
     spec, _ = chart_of(site, "params:\n  - name: pick\n    select: {type: point, on: mouseover, "
                              "clear: mouseout}\nmark: point\nencoding:\n  x: x\n")
     assert spec["params"][0]["select"]["on"] == "mouseover"
+
+
+def test_a_pasted_facet_with_a_step_keeps_its_discrete_fields(site):
+    """Inferred types made a `column` of numbers continuous ("column encoding should be
+    discrete") and a stepped y continuous ("the step for height is dropped"); Vega-Lite's
+    default keeps both discrete, as the editor draws them."""
+    chart, _ = one(site({"content/data/points.csv": POINTS}), HEAD +
+                   "height: {step: 12}\nmark: bar\nencoding:\n  y: {field: x}\n"
+                   "  x: {field: y, type: quantitative}\n  column: {field: x}\n")
+    vega = json.loads(chart.spec_json)
+    scales = [s for m in vega.get("marks", []) for s in m.get("scales", [])] + vega["scales"]
+    assert any(s["name"] == "y" and s["type"] == "band" for s in scales)
+    assert any(m.get("name") == "column_header" for m in vega["marks"])

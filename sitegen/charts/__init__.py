@@ -19,6 +19,7 @@ in those pages' <head>. The room, in the order a chart passes through it:
               with what each transform makes from transforms; schema errors worded in
               schema); modules runs `python:` blocks; offsite refuses any
               spec that would fetch or link another host
+    images    relative image URLs: files of the site, published, inline in the static SVG
     render    vl-convert: Vega-Lite -> Vega (what the page runs), SVG and PNG, in workers
     jobs      those renders kept in the user cache by their exact inputs, for every site
     evaluate  VegaFusion at build time: the rows a page ships, the source rows a chart draws

@@ -9,9 +9,10 @@ datasets and files it read are unchanged. The rest are built here (YAML blocks i
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sitegen.charts.blocks import ChartBlock, read_block_yaml
@@ -26,6 +27,7 @@ from sitegen.charts.figures import (
     png_spec,
     rendered_chart,
 )
+from sitegen.charts.images import site_images
 from sitegen.charts.jobs import Handle, Jobs
 from sitegen.charts.modules import build_python_chart
 from sitegen.charts.offsite import check_offsite
@@ -163,8 +165,14 @@ def _finish(prepared: _Prepared, jobs: Jobs, cache: ChartCache | None,
     vega, error = jobs.result(prepared.vega_ticket, lambda: compile_vega(prepared.vega_job))
     if vega is None:
         raise _render_error(block, chart, prepared.spec, error or "unknown error", None)
-    shipped = ship(fill_data(json.loads(vega), prepared.values), prepared.values, chart.used)
+    compiled = site_images(json.loads(vega), {url: f.site_path for url, f in chart.images})
+    shipped = ship(fill_data(compiled, prepared.values), prepared.values, chart.used)
+    if chart.images:  # published with the chart, and read: a changed image renders it again
+        shipped = replace(shipped, files=shipped.files + tuple(
+            (f.site_path, f.content) for _, f in chart.images))
     entry = new_entry(block, chart, svg, shipped, png, prepared.big)
+    entry["deps"]["files"].update({f.source: hashlib.sha256(f.content).hexdigest()
+                                   for _, f in chart.images})
     if cache is not None:
         cache.store(prepared.key, entry)
         if png is not None:

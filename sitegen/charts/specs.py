@@ -18,13 +18,14 @@ from typing import Any
 
 from sitegen.charts.blocks import PAGE_KEYS, ChartBlock, Places, page_fields
 from sitegen.charts.fields import FieldChecker
+from sitegen.charts.images import ROOT, data_uri, find_images, inline_images, site_file
 from sitegen.charts.schema import Path_, SchemaChecker, did_you_mean, schema_hint
 from sitegen.charts.tables import Used, used_rows
 from sitegen.errors import ChartError, Problem
 from sitegen.inputs import Dataset
 from sitegen.output import content_hashed
 
-ROOT_TOKEN = "@@sitegen-root@@/"
+ROOT_TOKEN = ROOT
 """Stands for the page's root prefix in an interactive spec until the page is known."""
 
 
@@ -57,11 +58,18 @@ class ChartSpec:
     warnings: tuple[Problem, ...]
     title_spec: Any = None
     """The spec's own `title` value, put back for the PNG (the page shows it as text)."""
+    images: tuple[tuple[str, DataFile], ...] = ()
+    """Each relative image URL as written and the site's file it names (charts.images)."""
 
     def render_spec(self) -> dict[str, Any]:
-        """The spec for build-time rendering: URL data read inline (vl-convert fetches nothing)."""
+        """The spec for build-time rendering: URL data and images read inline (vl-convert
+        fetches nothing)."""
         files = {f.site_path: f for f in self.data_files}
-        return _inline_urls(self.spec, files) if files else self.spec
+        spec = _inline_urls(self.spec, files) if files else self.spec
+        if self.images:
+            spec = inline_images(spec, {url: data_uri(f.content, f.source)
+                                        for url, f in self.images})
+        return spec
 
 
 # --- building a spec from YAML ------------------------------------------------------------
@@ -87,17 +95,21 @@ def build_yaml_chart(
     title_spec = spec.pop("title", None)
     _validate(spec, block, places, checker)
     spec = with_altair_defaults(spec)
+    records = {name: _chart_records(ds) for name, ds in refs.items()}
+    images = {url: DataFile(*found) for url, found in
+              find_images(spec, records, block, places, root).items()}
     if refs:
-        spec["datasets"] = {name: _chart_records(ds) for name, ds in refs.items()}
+        spec["datasets"] = records
     used = used_rows(raw, refs)
     title, subtitle = title_text(title_spec)
-    inputs = {ds.path for ds in refs.values()} | {f.source for f in data_files.values()}
+    inputs = ({ds.path for ds in refs.values()} | {f.source for f in data_files.values()}
+              | {f.source for f in images.values()})
     return ChartSpec(
         spec=spec, title=title, subtitle=subtitle, title_spec=title_spec,
         description=page["description"], caption=page["caption"],
         source_override=page["source"], kind=page["kind"], figure_id=page["id"],
         used=used, data_files=tuple(data_files.values()), inputs=frozenset(inputs),
-        warnings=page["warnings"] + tuple(fields.warnings),
+        warnings=page["warnings"] + tuple(fields.warnings), images=tuple(images.items()),
     )
 
 
@@ -179,9 +191,7 @@ def _data_url(value: dict[str, Any], path: Path_, block: ChartBlock, places: Pla
             "another host", block.page, line, None,
             "save the file under content/data/ and name it: `data: NAME`",
         )
-    relative = url.split("?")[0].split("#")[0].lstrip("/")
-    candidates = [root / relative, root / "content" / relative, root / "static" / relative]
-    found = next((p for p in candidates if p.is_file() and _inside(p, root)), None)
+    found = site_file(url, root)
     if found is None:
         raise ChartError(
             f"the data URL {url!r} names no file of the site", block.page, line, None,
@@ -195,14 +205,6 @@ def _data_url(value: dict[str, Any], path: Path_, block: ChartBlock, places: Pla
     fmt.setdefault("type", {".csv": "csv", ".tsv": "tsv", ".json": "json"}.get(
         found.suffix.lower(), "json"))
     return {**value, "url": ROOT_TOKEN + site_path, "format": fmt}
-
-
-def _inside(path: Path, root: Path) -> bool:
-    try:
-        path.resolve().relative_to(root.resolve())
-    except ValueError:
-        return False
-    return True
 
 
 def _inline_urls(node: Any, files: Mapping[str, DataFile]) -> Any:
