@@ -167,8 +167,11 @@ class PageWork:
         if done is None or done.key != key:
             chart_inputs = [c.inputs if c is not None else None for c in page_charts]
             sources = [chart_sources(c) for c in page_charts]
+            rows = [(c.figure_id, [(name, row) for name, ids in c.drawn_row_ids.items()
+                                   for row in ids]) if c is not None else ("", [])
+                    for c in page_charts]
             finished_page, read = resolve_page(page.source, page.parsed, index, figures,
-                                               chart_inputs, sources)
+                                               chart_inputs, sources, rows)
             # The page is a function of its key (and of the code, which every hash covers).
             done = FinishedPage(key, finished_page, read, fingerprint(key))
         (self._finished if between_builds else self._finished_now)[page.source.source] = done

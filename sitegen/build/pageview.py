@@ -19,6 +19,7 @@ from types import MappingProxyType
 from typing import Any
 
 from sitegen.build.citation import cite
+from sitegen.build.sources import SourcesView
 from sitegen.config import Config
 from sitegen.errors import TemplateError
 from sitegen.inputs import Dataset, relative_url
@@ -182,6 +183,7 @@ class SiteView:
             "head_extra": Markup(head_extra),
             "build_date": self.build_date,
             "cite": cite(page, self.config),
+            "site_sources": SourcesView(self.pages, self.datasets, reads),
         }
 
     def _url_for(self, from_url: str) -> Callable[[str], str]:

@@ -9,7 +9,7 @@ from types import MappingProxyType
 from typing import Any
 
 from sitegen.prose.markdown import TocEntry
-from sitegen.prose.references import SourceRef
+from sitegen.prose.references import RowUse, SourceRef
 
 DEFAULT_TEMPLATE = "page.html"
 HOME_TEMPLATE = "home.html"
@@ -33,6 +33,7 @@ class Page:
     social_image: str | None
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     references: tuple[SourceRef, ...] = ()   # the sources its numbers and charts used
+    rows_used: tuple[RowUse, ...] = ()       # the rows they read (the site's sources page)
 
     @property
     def nav_title(self) -> str:

@@ -96,3 +96,27 @@ def _text(value: object) -> str:
     if isinstance(value, dt.date):
         return value.isoformat()
     return str(value).strip()
+
+
+@dataclass(frozen=True)
+class RowUse:
+    """A row a page shows: its dataset and id, and the figure showing it ("" for the text)."""
+
+    dataset: str
+    row: str
+    figure: str = ""
+    number: int = 0  # the figure's number on its page
+
+
+def page_rows(order: Sequence[tuple[str, int]], values: Sequence[tuple[str, str] | None],
+              charts: Sequence[tuple[str, Sequence[tuple[str, str]]]]) -> tuple[RowUse, ...]:
+    """Each row the page's values and charts show, once per place, in reading order."""
+    found: dict[RowUse, None] = {}
+    for kind, index in order:
+        if kind in "EV" and index < len(values) and values[index] is not None:
+            found[RowUse(*values[index])] = None  # type: ignore[misc]
+        elif kind == "C" and index < len(charts):
+            figure, rows = charts[index]
+            for dataset, row in rows:
+                found[RowUse(dataset, row, figure, index + 1)] = None
+    return tuple(found)

@@ -23,8 +23,14 @@ from sitegen.prose.headings import Headings, fill_headings
 from sitegen.prose.links import LinkTarget, figure_label, resolve_link
 from sitegen.prose.markdown import PLACEHOLDER, ParsedMarkdown, Reference, placeholder
 from sitegen.prose.page import DEFAULT_TEMPLATE, HOME_TEMPLATE, Page
-from sitegen.prose.references import SourceRef, page_references, value_source
-from sitegen.prose.values import resolve_expression, resolve_in_text
+from sitegen.prose.references import (
+    SourceRef,
+    expression_row,
+    page_references,
+    page_rows,
+    value_source,
+)
+from sitegen.prose.values import resolve_expression, resolve_in_text, split_bare
 
 
 @dataclass(frozen=True)
@@ -44,12 +50,14 @@ def resolve_page(
     figures: Sequence[str],
     chart_inputs: Sequence[frozenset[str] | None],
     chart_sources: Sequence[Sequence[SourceRef]] = (),
+    chart_rows: Sequence[tuple[str, Sequence[tuple[str, str]]]] = (),
 ) -> tuple[Page, frozenset[str]]:
     """The finished page and every input it read; ProseError with all of its problems.
 
     figures holds each chart's HTML ("" for a chart that failed: its error is reported
     elsewhere), chart_inputs the files each chart read (None for a failed one) and
-    chart_sources the sources of the rows each chart draws (for the page's references).
+    chart_sources the sources of the rows each chart draws (for the page's references),
+    chart_rows each chart's figure id and the (dataset, row id) it draws.
     """
     found = _Found(source)
     values = _values(parsed.expressions, site, found)
@@ -71,8 +79,10 @@ def resolve_page(
         "E": [_escape(v) for v in values], "V": marked.values, "L": links, "C": figures,
         "R": labels, "H": [anchor for _, anchor, _ in headings.flat] if headings else []}
     content = PLACEHOLDER.sub(lambda m: lookup[m.group(1)][int(m.group(2))], parsed.html)
+    rows = page_rows(order, [_row_of(e.text, site.datasets) for e in parsed.expressions],
+                     chart_rows)
     page = replace(_page(source, parsed, content + marked.cards, chart_inputs, headings),
-                   references=references)
+                   references=references, rows_used=rows)
     return replace(page, title=title or page.title, description=description), \
         frozenset(found.read)
 
@@ -84,6 +94,11 @@ def _marked(parsed: ParsedMarkdown, order: Sequence[tuple[str, int]], values: Se
                          [e.text for e in parsed.expressions], values, site.datasets, references)
     found.read.update(marked.read)
     return marked
+
+
+def _row_of(expression: str, datasets: Mapping[str, Dataset]) -> tuple[str, str] | None:
+    found = expression_row(split_bare(expression)[0], datasets)
+    return (found[0].name, str(found[1].values.get("id"))) if found else None
 
 
 def heading_ids(parsed: ParsedMarkdown, datasets: Mapping[str, Dataset]) -> frozenset[str]:
