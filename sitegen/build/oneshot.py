@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, overload
 
 from sitegen.build.result import BuildOptions, BuildResult
 from sitegen.cache import stamps
-from sitegen.config import Config, SitePaths, load_config
+from sitegen.config import SitePaths, load_config
 
 if TYPE_CHECKING:
     from sitegen.prose import Page
@@ -34,8 +34,9 @@ def build_site(root: Path, out_dir: Path | None = None,
     """
     started = time.perf_counter()
     root = root.resolve()
-    paths = Config(root).paths
-    target = load_config(root).output_folder(out_dir)
+    config = load_config(root)
+    paths = config.paths
+    target = config.output_folder(out_dir)
     manifest_file = stamps.manifest_file(paths.cache, target)
     inputs = _input_stamp(paths, options)
     manifest = stamps.load_manifest(manifest_file)
