@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
-from sitegen.inputs import Dataset
+from sitegen.inputs import Dataset, is_web_address
 from sitegen.prose import Page, SourceRef, row_source
 
 
@@ -46,7 +46,7 @@ class SiteSource:
     @property
     def is_link(self) -> bool:
         """Whether the URL may be a link (a web address, not free text)."""
-        return self.url.startswith(("https://", "http://"))
+        return is_web_address(self.url)
 
 
 def site_sources(pages: Sequence[Page], datasets: Mapping[str, Dataset],

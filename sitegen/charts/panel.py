@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sitegen.inputs import Dataset
+from sitegen.inputs import Dataset, is_web_address
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,7 @@ def panel_html(sources: Sequence[PanelSource], links: Sequence[tuple[str, str]],
     for source in sources:
         title = html.escape(source.title)
         line = (f'<a href="{html.escape(source.url)}">{title}</a>'
-                if source.url.startswith(("https://", "http://")) else title)
+                if is_web_address(source.url) else title)
         if source.date:
             line += f", {html.escape(source.date)}"
         line += "".join(f' <span class="chart-kind" data-kind="{html.escape(k.split()[0])}">'

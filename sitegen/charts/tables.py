@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sitegen.inputs import Dataset, Row, Value
+from sitegen.inputs import Dataset, Row, Value, is_web_address
 
 TABLE_ROW_LIMIT = 500
 """A data table shows at most this many rows; the CSV download has them all."""
@@ -167,7 +167,7 @@ def source_html(override: str | None, used: Used) -> str:
 
 def _source_link(title: str, url: str) -> str:
     shown = html.escape(title or re.sub(r"^https?://(www\.)?", "", url).split("/")[0])
-    if url.startswith(("http://", "https://")):
+    if is_web_address(url):
         return f'<a href="{html.escape(url)}">{shown}</a>'
     return shown
 

@@ -11,7 +11,14 @@ from sitegen.inputs.content import (
     root_prefix,
     title_from_name,
 )
-from sitegen.inputs.data import Dataset, Row, Value, data_files, load_datasets
+from sitegen.inputs.data import (
+    Dataset,
+    Row,
+    Value,
+    data_files,
+    is_web_address,
+    load_datasets,
+)
 from sitegen.inputs.files import check_inside
 from sitegen.inputs.limits import check_yaml
 from sitegen.inputs.static import StaticFile, static_files
@@ -19,7 +26,7 @@ from sitegen.inputs.templates import TemplateSet, read_templates
 
 __all__ = [
     "ContentFiles", "Dataset", "Row", "SourcePage", "StaticFile", "TemplateSet", "Value",
-    "check_inside", "check_yaml", "content_path", "data_files", "discover", "load_datasets",
-    "read_page",
+    "check_inside", "check_yaml", "content_path", "data_files", "discover", "is_web_address",
+    "load_datasets", "read_page",
     "read_templates", "relative_url", "root_prefix", "static_files", "title_from_name",
 ]

@@ -34,6 +34,12 @@ _LIMITS = {".csv": check_numbers, ".yaml": check_yaml, ".yml": check_yaml}
 """The bounds checked before a file is parsed (JSON and TOML: check_brackets)."""
 
 
+def is_web_address(url: str) -> bool:
+    """Whether a source's URL may be a link: a web address, not free text such as
+    "company filing" (which stays text, never an href)."""
+    return url.startswith(("https://", "http://"))
+
+
 @dataclass(frozen=True)
 class Row:
     """One record: column -> typed value, and the line it starts on in its file."""

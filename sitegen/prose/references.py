@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sitegen.inputs import Dataset, Row
+from sitegen.inputs import Dataset, Row, is_web_address
 
 _ROW_EXPRESSION = re.compile(r"\s*([\w-]+)\.([\w-]+)\.([\w-]+)")
 
@@ -30,7 +30,7 @@ class SourceRef:
     @property
     def is_link(self) -> bool:
         """Whether the URL may be a link (a web address, not free text)."""
-        return self.url.startswith(("https://", "http://"))
+        return is_web_address(self.url)
 
 
 def row_source(row: Row) -> SourceRef | None:
