@@ -79,7 +79,8 @@ def test_expression_resolves_a_row_by_id(datasets):
     ("costs.v4.value", "no row with id 'v4'"),
     ("costs.v3-run-cost.price", "no column 'price'"),
     ("costs.v3-run-cost.empty", "is empty"),
-    ("costs.v3-run-cost", "cannot read"),
+    ("costs.v3-run-cost", "is a row (content/data/costs.csv line 2), not one value"),
+    ("costs", "cannot read"),
 ])
 def test_unknown_dataset_row_column_or_empty_value_is_an_error(datasets, expression, message):
     with pytest.raises(SitegenError) as caught:

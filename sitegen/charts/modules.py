@@ -68,7 +68,7 @@ def build_python_chart(
                      if not (description and "description" in w.message))
     if page["description"]:
         spec["description"] = page["description"]
-    used = tuple((ds, ds.rows) for ds in access.read.values())
+    used = tuple((ds, ds.rows) for ds in access.read.values() if ds.is_table)
     inputs = {relative} | {ds.path for ds in access.read.values()}
     return ChartSpec(
         spec=spec, title=title, subtitle=subtitle, title_spec=title_spec,

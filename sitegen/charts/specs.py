@@ -139,18 +139,54 @@ def _resolve_data(
     for key, value in node.items():
         here = path + (key,)
         if key == "data" and isinstance(value, str):
-            refs[value] = _dataset(value, here, block, places, datasets, data_dir, root)
-            out[key] = {"name": value}
+            dataset = _dataset(value, here, block, places, datasets, data_dir, root)
+            out[key] = _named(dataset, {"name": value}, here, block, places, refs, files, root)
         elif key == "data" and isinstance(value, dict) and isinstance(value.get("name"), str) \
                 and value["name"] in datasets:
-            refs[value["name"]] = datasets[value["name"]]
-            out[key] = value
+            out[key] = _named(datasets[value["name"]], value, here, block, places, refs, files,
+                              root)
         elif key == "data" and isinstance(value, dict) and isinstance(value.get("url"), str):
             out[key] = _data_url(value, here, block, places, files, root)
         else:
             out[key] = _resolve_data(value, here, block, places, datasets, refs, files, root,
                                      data_dir)
     return out
+
+
+def _named(dataset: Dataset, value: dict[str, Any], path: Path_, block: ChartBlock,
+           places: Places, refs: dict[str, Dataset], files: dict[str, DataFile],
+           root: Path) -> dict[str, Any]:
+    """`data` naming a dataset: a table's rows go inline, a map is a published file."""
+    if dataset.kind == "map":
+        return _map_data(dataset, value, path, block, places, files, root)
+    wrong = dataset.not_table("a chart")
+    if wrong is not None:
+        raise ChartError(wrong[0], block.page, places.line(path), None, wrong[1])
+    refs[dataset.name] = dataset
+    return value
+
+
+def _map_data(dataset: Dataset, value: dict[str, Any], path: Path_, block: ChartBlock,
+              places: Places, files: dict[str, DataFile], root: Path) -> dict[str, Any]:
+    """A GeoJSON or TopoJSON dataset as the data URL of its file (as `data: {url}` is), its
+    format filled in: the topology's one object, a FeatureCollection's features."""
+    fmt = dict(value.get("format") or {})
+    topology = dataset.value.get("type") == "Topology"
+    if topology and not ({"feature", "mesh"} & set(fmt)):
+        objects = list(dataset.value.get("objects") or {})
+        if len(objects) != 1:
+            raise ChartError(
+                f"the map '{dataset.name}' ({dataset.path}) holds {len(objects)} objects "
+                f"({', '.join(objects)}): say which to draw", block.page, places.line(path),
+                None, f"data: {{name: {dataset.name}, format: {{type: topojson, feature: "
+                f"{objects[0] if objects else 'NAME'}}}}}")
+        fmt["feature"] = objects[0]
+    fmt.setdefault("type", "topojson" if topology else "json")
+    if dataset.value.get("type") == "FeatureCollection" and fmt["type"] == "json":
+        fmt.setdefault("property", "features")
+    rest = {k: v for k, v in value.items() if k not in ("name", "format")}
+    return _data_url({**rest, "url": dataset.path, "format": fmt}, path, block, places, files,
+                     root)
 
 
 def _dataset(name: str, path: Path_, block: ChartBlock, places: Places,
@@ -265,8 +301,19 @@ def local_date(value: dt.date) -> str:
 
 
 def _chart_records(dataset: Dataset) -> list[dict[str, Any]]:
-    return [{k: local_date(v) if isinstance(v, dt.date) else v for k, v in row.values.items()}
-            for row in dataset.rows]
+    return [{k: v if isinstance(v, str | int | float | None) else _chart_value(v)
+             for k, v in row.values.items()} for row in dataset.rows]
+
+
+def _chart_value(value: Any) -> Any:
+    """A value as the chart reads it: dates as local midnight, nested values kept nested."""
+    if isinstance(value, dt.date):
+        return local_date(value)
+    if isinstance(value, dict):
+        return {k: _chart_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_chart_value(v) for v in value]
+    return value
 
 
 def title_text(title: Any) -> tuple[str, str]:

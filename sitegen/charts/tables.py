@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sitegen.inputs import Dataset, Row, Value, is_web_address
+from sitegen.inputs import Dataset, Row, is_web_address
 
 TABLE_ROW_LIMIT = 500
 """A data table shows at most this many rows; the CSV download has them all."""
@@ -226,14 +226,14 @@ def _mentioned(spec: Any) -> set[str]:
             for value in node:
                 walk(value)
         elif isinstance(node, str):
-            found.add(node)
+            found.update((node, node.split(".")[0]))  # `o.v` reads the column o
             if "datum" in node:
                 found.update(datum_fields(node))
     walk(spec)
     return found
 
 
-def _cell(value: Value) -> str:
+def _cell(value: Any) -> str:
     """A value as a table cell or CSV field: dates ISO, floats without a trailing .0."""
     if value is None:
         return ""
@@ -243,6 +243,8 @@ def _cell(value: Value) -> str:
         return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
     if isinstance(value, dt.date):
         return value.isoformat()
+    if isinstance(value, dict | list):  # nested values, flattened for display
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
     return str(value)
 
 

@@ -1,37 +1,33 @@
-"""Data files -> typed `Dataset`s that remember the line of every row.
+"""Data files -> typed `Dataset`s of any shape that remember where each entry is written.
 
-CSV, JSON, YAML and TOML files under `content/data/` become datasets named by their file stem.
-Values are typed per column (numbers, ISO dates, strings; empty -> None) so charts and prose
-see the same values, and each row keeps its line so errors point at it.
+CSV, JSON, YAML and TOML files under `content/data/` become datasets named by
+their file stem. A dataset holds the file's whole value (a mapping, a list, a scalar) and, when
+that value is a table (`shapes`), its rows, each with its line; prose and templates reach into
+either by a dotted path (`lookup`). GeoJSON and TopoJSON files are map datasets, drawn by
+`geoshape` charts. A use that needs a table asks `not_table` for the words of its error.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
-import json
-import re
-import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sitegen.config import SitePaths
-from sitegen.errors import InputError, ProblemCollector, toml_syntax_error
+from sitegen.errors import InputError, ProblemCollector
 from sitegen.inputs.files import decode_utf8, site_files
-from sitegen.inputs.limits import MAX_DEPTH, check_brackets, check_numbers, check_yaml, finite
+from sitegen.inputs.limits import MAX_DEPTH, check_brackets, check_numbers, check_yaml
+from sitegen.inputs.readers import KeyPath, Parsed, read_text
+from sitegen.inputs.shapes import TABLE_HINT, describe, shape_of
 
-DATA_SUFFIXES = (".csv", ".json", ".yaml", ".yml", ".toml")
+DATA_SUFFIXES = (".csv", ".json", ".yaml", ".yml", ".toml", ".geojson", ".topojson")
 Value = int | float | str | bool | dt.date | None
-
-_INT = re.compile(r"^[+-]?\d+$")
-_FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_MAP_SUFFIXES = (".json", ".geojson", ".topojson")
 _LIMITS = {".csv": check_numbers, ".yaml": check_yaml, ".yml": check_yaml}
-"""The bounds checked before a file is parsed (JSON and TOML: check_brackets)."""
+"""The bounds checked before a text file is parsed (JSON and TOML: check_brackets)."""
 
 
 def is_web_address(url: str) -> bool:
@@ -44,22 +40,43 @@ def is_web_address(url: str) -> bool:
 class Row:
     """One record: column -> typed value, and the line it starts on in its file."""
 
-    values: Mapping[str, Value]
+    values: Mapping[str, Any]
     line: int
 
-    def __getattr__(self, name: str) -> Value:
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
         try:
-            return self.values[name]
+            return self.__dict__["values"][name]
         except KeyError:
             raise AttributeError(name) from None
 
-    def __getitem__(self, name: str) -> Value:
+    def __getitem__(self, name: str) -> Any:
         return self.values[name]
+
+
+class RepeatedId(KeyError):
+    """A row looked up by an id that more than one row has."""
+
+    def __init__(self, row_id: str, lines: tuple[int, int]) -> None:
+        super().__init__(row_id)
+        self.lines = lines
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a dotted path reaches: the value, the line it is written on, and the row it is
+    in (for a table's row looked up by id)."""
+
+    value: Any
+    line: int
+    row: Row | None
 
 
 @dataclass(frozen=True)
 class Dataset:
-    """A named table from one data file; iterating yields one dict per row."""
+    """A named data file: its whole value and, for a table, its rows (iterating a table
+    yields one dict per row; templates read other keys as `data.NAME.key`)."""
 
     name: str
     path: str
@@ -67,25 +84,88 @@ class Dataset:
     column_types: Mapping[str, str]
     rows: tuple[Row, ...]
     digest: str
-    _by_id: Mapping[str, Row] = field(default_factory=dict, repr=False, compare=False)
+    value: Any = field(default=None, compare=False, repr=False)
+    """The file's content as typed (for a table: also its rows, as they are written)."""
+    kind: str = "table"
+    """"table", "map" (GeoJSON, TopoJSON) or "value" (any other mapping, list or scalar)."""
+    shape: str = "a table"
+    lines: Mapping[KeyPath, int] = field(default_factory=dict, compare=False, repr=False)
+    _by_id: dict[str, Row] = field(init=False, repr=False, compare=False)
+    _repeated: dict[str, tuple[int, int]] = field(init=False, repr=False, compare=False)
 
-    def __iter__(self) -> Iterator[dict[str, Value]]:
-        return (dict(row.values) for row in self.rows)
+    def __post_init__(self) -> None:
+        by_id: dict[str, Row] = {}
+        repeated: dict[str, tuple[int, int]] = {}
+        for row in self.rows if "id" in self.columns else ():
+            key = row.values.get("id")
+            if key is None:
+                continue
+            first = by_id.setdefault(str(key), row)
+            if first is not row:
+                repeated.setdefault(str(key), (first.line, row.line))
+        object.__setattr__(self, "_by_id", by_id)
+        object.__setattr__(self, "_repeated", repeated)
+
+    def __iter__(self) -> Iterator[Any]:
+        if self.kind == "table":
+            return (dict(row.values) for row in self.rows)
+        return iter(self.value if isinstance(self.value, dict | list) else [self.value])
 
     def __len__(self) -> int:
-        return len(self.rows)
+        if self.kind == "table":
+            return len(self.rows)
+        return len(self.value) if isinstance(self.value, dict | list) else 1
+
+    def __getattr__(self, name: str) -> Any:
+        """A key of the file's mapping, for templates (`data.meta.sources`)."""
+        value = self.__dict__.get("value")
+        if name.startswith("_") or not isinstance(value, dict) or name not in value:
+            raise AttributeError(name)
+        return value[name]
+
+    def __getitem__(self, key: str | int) -> Any:
+        """A key of the file's mapping, or an item of its list (`data.meta["name"]`)."""
+        return self.value[key]
+
+    @property
+    def is_table(self) -> bool:
+        """Whether the dataset is a table: rows a chart, a data table or a lookup can use."""
+        return self.kind == "table"
 
     def row(self, row_id: str) -> Row:
-        """The row whose `id` column is row_id (KeyError if there is none)."""
+        """The row whose `id` column is row_id (KeyError if there is none; RepeatedId, a
+        KeyError, if more than one row has it)."""
+        if row_id in self._repeated:
+            raise RepeatedId(row_id, self._repeated[row_id])
         return self._by_id[row_id]
 
-    def records(self) -> list[dict[str, Value]]:
+    def not_table(self, use: str) -> tuple[str, str] | None:
+        """The error (message, hint) for a use that needs a table ("a chart") when this
+        dataset is none, else None."""
+        if self.is_table:
+            return None
+        return (f"the dataset '{self.name}' ({self.path}) is {self.shape}, not a table: "
+                f"{use} needs rows", TABLE_HINT)
+
+    def lookup(self, keys: Sequence[str]) -> Found:
+        """The value a dotted path reaches: a row by its id, then into it, or keys of the
+        file's mapping (InputError, without a place, saying why not)."""
+        return _lookup(self, keys)
+
+    def records(self) -> list[dict[str, Any]]:
         """All rows as plain dicts (dates as ISO strings), ready for JSON or Vega-Lite."""
-        return [
-            {key: value.isoformat() if isinstance(value, dt.date) else value
-             for key, value in row.values.items()}
-            for row in self.rows
-        ]
+        return [{key: _jsonable(value) for key, value in row.values.items()}
+                for row in self.rows]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    return value
 
 
 def data_files(paths: SitePaths, problems: ProblemCollector | None = None) -> list[Path]:
@@ -117,257 +197,114 @@ def load_datasets(paths: SitePaths, problems: ProblemCollector) -> dict[str, Dat
 def load_dataset(path: Path, relative: str) -> Dataset:
     """Read one data file into a Dataset, raising InputError at the offending line."""
     raw = path.read_bytes()
-    text = decode_utf8(raw, relative)
     suffix = path.suffix.lower()
     try:
+        text = decode_utf8(raw, relative)
         _LIMITS.get(suffix, check_brackets)(text)
-        if suffix == ".csv":
-            columns, records = _read_csv(text)
-        elif suffix == ".json":
-            columns, records = _read_json(text)
-        elif suffix == ".toml":
-            columns, records = _read_toml(text)
-        else:
-            columns, records = _read_yaml(text)
+        parsed = read_text(suffix, text)
+        return make_dataset(path.stem, relative, parsed, hashlib.sha256(raw).hexdigest(),
+                            maps=suffix in _MAP_SUFFIXES)
     except InputError as error:
         raise error.placed(relative) from None
     except RecursionError:  # nesting that check_brackets could not see (inside a comment)
         raise InputError(f"nested more than {MAX_DEPTH} levels deep", relative, 1, 1,
                          "flatten the structure") from None
-    try:
-        typed_rows, types = _type_columns(columns, records)
-    except InputError as error:
-        raise error.placed(relative) from None
-    by_id: dict[str, Row] = {}
-    if "id" in columns:
-        for row in typed_rows:
-            key = row.values.get("id")
-            if key is None:
-                continue
-            key = str(key)
-            if key in by_id:
-                raise InputError(
-                    f"duplicate id '{key}' (first used on line {by_id[key].line})",
-                    relative, row.line, 1, "every row's id must be unique in its file",
-                )
-            by_id[key] = row
+
+
+def make_dataset(name: str, path: str, parsed: Parsed, digest: str,
+                 maps: bool = False) -> Dataset:
+    """A Dataset from a parsed value (InputError without a path at a value that is not
+    data); maps: a GeoJSON or TopoJSON object is a map dataset."""
+    shaped = shape_of(parsed, maps)
     return Dataset(
-        name=path.stem,
-        path=relative,
-        columns=tuple(columns),
-        column_types=types,
-        rows=tuple(typed_rows),
-        digest=hashlib.sha256(raw).hexdigest(),
-        _by_id=by_id,
+        name=name, path=path, columns=shaped.columns, column_types=shaped.column_types,
+        rows=tuple(Row(values, line) for line, values in shaped.rows), digest=digest,
+        value=shaped.value, kind=shaped.kind, shape=shaped.shape, lines=parsed.lines,
     )
 
 
-Records = list[tuple[int, dict[str, Any]]]
+# --- dotted paths --------------------------------------------------------------------------
 
 
-def _read_csv(text: str) -> tuple[list[str], Records]:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    records: Records = []
-    header: list[str] | None = None
-    start = 1
-    try:
-        for fields_ in reader:
-            line, start = start, reader.line_num + 1
-            if not fields_ or (all(not f.strip() for f in fields_) and header is not None):
-                continue
-            if header is None:
-                header = [name.strip() for name in fields_]
-                _check_header(header, line)
-                continue
-            if len(fields_) != len(header):
-                raise InputError(
-                    f"row has {len(fields_)} fields but the header has {len(header)}",
-                    None, line, 1,
-                    "quote fields that contain commas, and give every row one field per column",
-                )
-            records.append((line, dict(zip(header, fields_, strict=True))))
-    except csv.Error as exc:
+def _lookup(dataset: Dataset, keys: Sequence[str]) -> Found:
+    if dataset.kind == "map":
+        raise InputError(f"'{dataset.name}' ({dataset.path}) is {dataset.shape}: a map for "
+                         "charts, not values to show", hint="show values from another dataset")
+    first = keys[0]
+    if dataset.is_table and "id" in dataset.columns and (
+            first in dataset._by_id or not _has_key(dataset.value, first)):
+        row = _row(dataset, first)
+        return _walk(dataset, row.values, keys, 1, (first,), row.line, row)
+    if dataset.is_table and not isinstance(dataset.value, dict):
         raise InputError(
-            f"cannot parse CSV: {exc}", None, reader.line_num, None,
-            "check the quotes on this line",
-        ) from None
-    if header is None:
-        raise InputError("the CSV file is empty: it needs a header row", None, 1, 1)
-    return header, records
+            f"dataset '{dataset.name}' ({dataset.path}) has no 'id' column to name its rows by",
+            hint="add an 'id' column with a short unique name for each row")
+    return _walk(dataset, dataset.value, keys, 0, (), 1, None)
 
 
-def _check_header(header: list[str], line: int) -> None:
-    seen: set[str] = set()
-    for index, name in enumerate(header, start=1):
-        if not name:
-            raise InputError(f"column {index} has no name", None, line, None)
-        if name in seen:
-            raise InputError(f"column '{name}' appears twice", None, line, None)
-        seen.add(name)
-
-
-def _read_json(text: str) -> tuple[list[str], Records]:
-    decoder = json.JSONDecoder()
+def _row(dataset: Dataset, row_id: str) -> Row:
     try:
-        whole = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON: {exc.msg}", None, exc.lineno, exc.colno) from None
-    start = _json_array_start(text, whole)
-    records: Records = []
-    index = start + 1
-    while True:
-        index = _skip(text, index, " \t\r\n,")
-        if text[index] == "]":
-            break
-        value, end = decoder.raw_decode(text, index)
-        line = text.count("\n", 0, index) + 1
-        if not isinstance(value, dict):
-            raise InputError("each row must be a JSON object", None, line, None)
-        records.append((line, value))
-        index = end
-    return _columns_of(records), records
-
-
-def _json_array_start(text: str, whole: Any) -> int:
-    if isinstance(whole, list):
-        return text.index("[")
-    if isinstance(whole, dict) and isinstance(whole.get("rows"), list):
-        match = re.search(r'"rows"\s*:\s*\[', text)
-        if match:
-            return match.end() - 1
-    raise InputError(
-        "a JSON data file must be a list of objects (or an object with a 'rows' list)", None, 1, 1,
-    )
-
-
-def _skip(text: str, index: int, chars: str) -> int:
-    while index < len(text) and text[index] in chars:
-        index += 1
-    return index
-
-
-def _read_yaml(text: str) -> tuple[list[str], Records]:
-    import yaml
-
-    loader = yaml.SafeLoader(text)
-    try:
-        node = loader.get_single_node()
-        whole = loader.construct_document(node) if node is not None else None
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
+        return dataset.row(row_id)
+    except RepeatedId as repeated:
+        first, second = repeated.lines
         raise InputError(
-            f"invalid YAML: {exc.problem}", None,
-            mark.line + 1 if mark else None, mark.column + 1 if mark else None,
-        ) from None
-    finally:
-        loader.dispose()
-    items_node: Any = node
-    if isinstance(whole, dict) and isinstance(whole.get("rows"), list):
-        items_node = next(v for k, v in items_node.value if k.value == "rows")
-        whole = whole["rows"]
-    if not isinstance(whole, list):
+            f"dataset '{dataset.name}' has more than one row with id '{row_id}' "
+            f"({dataset.path} lines {first} and {second})",
+            hint="give every row its own id, so a lookup names one row") from None
+    except KeyError:
+        ids = [str(r.values.get("id")) for r in dataset.rows if r.values.get("id") is not None]
+        shown = ", ".join(ids[:12]) + (", ..." if len(ids) > 12 else "") if ids else "none"
+        raise InputError(f"dataset '{dataset.name}' has no row with id '{row_id}'",
+                         hint=f"ids in {dataset.path}: {shown}") from None
+
+
+def _has_key(value: Any, key: str) -> bool:
+    return isinstance(value, dict) and key in value
+
+
+def _walk(dataset: Dataset, value: Any, keys: Sequence[str], start: int, path: KeyPath,
+          line: int, row: Row | None) -> Found:
+    for index in range(start, len(keys)):
+        key: str | int = keys[index]
+        if isinstance(value, list) and str(key).isdigit() and int(key) < len(value):
+            key = int(key)
+        elif not _has_key(value, str(key)):
+            raise _missing(dataset, value, keys[: index + 1], row, line)
+        value = value[key]
+        path = path + (key,)
+        if row is None:
+            line = dataset.lines.get(path, line)
+    if row is not None and len(keys) == 1:
         raise InputError(
-            "a YAML data file must be a list of mappings (or a mapping with a 'rows' list)",
-            None, 1, 1,
-        )
-    records: Records = []
-    for item_node, value in zip(items_node.value, whole, strict=True):
-        line = item_node.start_mark.line + 1
-        if not isinstance(value, dict):
-            raise InputError("each row must be a mapping", None, line, None)
-        records.append((line, {str(k): v for k, v in value.items()}))
-    return _columns_of(records), records
-
-
-def _read_toml(text: str) -> tuple[list[str], Records]:
-    try:
-        whole = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise toml_syntax_error(exc, None, text) from None
-    tables = [(k, v) for k, v in whole.items()
-              if isinstance(v, list) and all(isinstance(x, dict) for x in v)]
-    if len(tables) != 1:
+            f"'{dataset.name}.{keys[0]}' is a row ({dataset.path} line {line}), not one value",
+            hint=f"name a column: {dataset.name}.{keys[0]}.COLUMN, one of "
+            f"{', '.join(dataset.columns)}")
+    if isinstance(value, dict | list):
         raise InputError(
-            "a TOML data file must hold one array of tables, such as [[rows]]", None, 1, 1,
-        )
-    key, rows = tables[0]
-    header_lines = [n for n, line in enumerate(text.splitlines(), 1)
-                    if re.match(rf"^\s*\[\[\s*{re.escape(key)}\s*\]\]", line)]
-    if len(header_lines) != len(rows):
-        first = next((n for n, line in enumerate(text.splitlines(), 1)
-                      if re.match(rf"^\s*{re.escape(key)}\s*=", line)), 1)
-        header_lines = [first] * len(rows)
-    records = list(zip(header_lines, rows, strict=True))
-    return _columns_of(records), records
+            f"'{dataset.name}.{'.'.join(keys)}' is {describe(value)}, not one value "
+            f"({dataset.path} line {line})",
+            hint="name one of its entries with another .key (or loop over it in a template)")
+    if value is None:
+        raise InputError(
+            f"'{dataset.name}.{'.'.join(keys)}' is empty ({dataset.path} line {line})",
+            hint="fill in the value in the data file, or refer to another column")
+    return Found(value, line, row)
 
 
-def _columns_of(records: Records) -> list[str]:
-    columns: dict[str, None] = {}
-    for _, record in records:
-        columns.update(dict.fromkeys(record))
-    return list(columns)
-
-
-def _type_columns(columns: list[str], records: Records) -> tuple[list[Row], dict[str, str]]:
-    types = {column: _column_type([r.get(column) for _, r in records]) for column in columns}
-    rows = [
-        Row({c: _convert(r.get(c), types[c]) for c in columns}, line)
-        for line, r in records
-    ]
-    for row in rows:
-        for column, value in row.values.items():
-            if isinstance(value, float) and not finite(value):
-                raise InputError(
-                    f"the value of '{column}' is {value}: too large for a number, or none",
-                    None, row.line, None, "numbers must be finite (at most about 1.8e308)")
-    return rows, types
-
-
-def _column_type(values: list[Any]) -> str:
-    present = [v for v in values if v is not None and not (isinstance(v, str) and not v.strip())]
-    if not present:
-        return "string"
-    if all(isinstance(v, bool) for v in present):
-        return "boolean"
-    if all(_is_number(v) for v in present):
-        return "number"
-    if all(_is_date(v) for v in present):
-        return "date"
-    return "string"
-
-
-def _is_number(value: Any) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int | float):
-        return True
-    return isinstance(value, str) and bool(_FLOAT.match(value.strip()))
-
-
-def _is_date(value: Any) -> bool:
-    if isinstance(value, dt.datetime):
-        return False
-    if isinstance(value, dt.date):
-        return True
-    if isinstance(value, str) and _DATE.match(value.strip()):
-        try:
-            dt.date.fromisoformat(value.strip())
-        except ValueError:
-            return False
-        return True
-    return False
-
-
-def _convert(value: Any, column_type: str) -> Value:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        return None
-    if column_type == "number" and isinstance(value, str):
-        text = value.strip()
-        return int(text) if _INT.match(text) else float(text)
-    if column_type == "date" and isinstance(value, str):
-        return dt.date.fromisoformat(value.strip())
-    if column_type == "string" and not isinstance(value, str):
-        if isinstance(value, dict | list):
-            return json.dumps(value, sort_keys=True)
-        return value.isoformat() if isinstance(value, dt.date) else str(value)
-    return value
+def _missing(dataset: Dataset, value: Any, keys: Sequence[str], row: Row | None,
+             line: int) -> InputError:
+    dotted = f"{dataset.name}.{'.'.join(keys[:-1])}".rstrip(".")
+    if row is not None and len(keys) == 2:
+        return InputError(f"dataset '{dataset.name}' has no column '{keys[-1]}'",
+                          hint=f"columns: {', '.join(dataset.columns)}")
+    if isinstance(value, dict):
+        shown = ", ".join(list(value)[:12]) + (", ..." if len(value) > 12 else "")
+        return InputError(f"'{dotted}' has no key '{keys[-1]}' ({dataset.path} line {line})",
+                          hint=f"keys: {shown or 'none'}")
+    if isinstance(value, list):
+        return InputError(
+            f"'{dotted}' is {describe(value)}: '{keys[-1]}' is not one of its positions",
+            hint=f"name an item by its position, from 0 to {len(value) - 1}" if value
+            else "the list is empty")
+    return InputError(f"'{dotted}' is {describe(value)}, which has no '{keys[-1]}'",
+                      hint=f"{TABLE_HINT}; a mapping's keys are read with .key")

@@ -68,14 +68,14 @@ def mark_values(in_text: Sequence[int], expressions: Sequence[str], values: Sequ
         if found is None or source is None or number is None:
             marked[index] = shown
             continue
-        dataset, row, column = found
+        dataset, row, value = found
         key = (dataset.name, str(row.values.get("id")))
         if key not in by_row:
             body, used = _card(dataset, row, source, datasets, problems)
             by_row[key] = cards.setdefault(body, f"src-{len(cards) + 1}") if body else ""
             read.update(used)
         described = f"ref-{number} {by_row[key]}".rstrip()
-        raw = html.escape(_raw(row.values.get(column)))
+        raw = html.escape(_raw(value))
         marked[index] = (f'<a class="value-link" href="#ref-{number}" data-ref="{number}" '
                          f'aria-describedby="{described}"><data value="{raw}">{shown}</data></a>')
     if problems:

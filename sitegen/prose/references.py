@@ -13,9 +13,10 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from sitegen.inputs import Dataset, Row, is_web_address
+from sitegen.errors import InputError
+from sitegen.inputs import Dataset, Row, Value, is_web_address
 
-_ROW_EXPRESSION = re.compile(r"\s*([\w-]+)\.([\w-]+)\.([\w-]+)")
+_PATH_EXPRESSION = re.compile(r"\s*([\w-]+)((?:\.[\w-]+)+)")
 
 
 @dataclass(frozen=True)
@@ -45,16 +46,18 @@ def row_source(row: Row) -> SourceRef | None:
 
 
 def expression_row(expression: str, datasets: Mapping[str, Dataset],
-                   ) -> tuple[Dataset, Row, str] | None:
-    """The dataset, row and column a value expression reads, or None if it reads none."""
-    match = _ROW_EXPRESSION.match(expression)
+                   ) -> tuple[Dataset, Row, Value] | None:
+    """The dataset, row and value a value expression reads, or None if it reads no row
+    (a value of a mapping, or one that cannot be found)."""
+    match = _PATH_EXPRESSION.match(expression)
     dataset = datasets.get(match.group(1)) if match else None
     if match is None or dataset is None:
         return None
     try:
-        return dataset, dataset.row(match.group(2)), match.group(3)
-    except (KeyError, AttributeError, TypeError):
+        found = dataset.lookup(match.group(2)[1:].split("."))
+    except InputError:
         return None
+    return (dataset, found.row, found.value) if found.row is not None else None
 
 
 def value_source(expression: str, datasets: Mapping[str, Dataset]) -> SourceRef | None:

@@ -1,4 +1,5 @@
-"""Numbers in prose: `{{ dataset.row.column | format }}` resolved against the datasets.
+"""Numbers in prose: `{{ dataset.row.column | format }}` (or any dotted path into a data
+file, `{{ meta.retrieved | date }}`) resolved against the datasets.
 
 A sentence and a chart that show the same figure read it from the same row, so they cannot
 drift apart. Formats cover what writers need: thousands separators, currency, compact
@@ -7,20 +8,22 @@ drift apart. Formats cover what writers need: thousands separators, currency, co
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
-from sitegen.errors import Problem, ProseError
+from sitegen.errors import InputError, Problem, ProseError
 from sitegen.inputs import Dataset, Value
 
 _EXPRESSION = re.compile(
-    r"^(?P<dataset>[\w-]+)\.(?P<row>[\w-]+)\.(?P<column>[\w-]+)"
+    r"^(?P<dataset>[\w-]+)(?P<path>(?:\.[\w-]+)+)"
     r"\s*(?:\|\s*(?P<format>\w+)(?:\s*:\s*(?P<argument>.+?))?)?\s*$"
 )
 
 
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:$|T)")
 _BARE = re.compile(r"\|\s*bare\s*$")
 
 
@@ -37,11 +40,11 @@ def resolve_expression(text: str, datasets: Mapping[str, Dataset]) -> str:
     if not match:
         raise ProseError(
             f"cannot read '{{{{ {text} }}}}'",
-            hint="write {{ dataset.row-id.column }} or {{ dataset.row-id.column | format }} "
+            hint="write {{ dataset.row-id.column }} or {{ dataset.key.key | format }} "
             "(then | bare for plain text); "
             r"in a table, escape the bar as \|; write \{{ for literal braces",
         )
-    name, row_id, column = match.group("dataset", "row", "column")
+    name, keys = match.group("dataset"), match.group("path")[1:].split(".")
     dataset = datasets.get(name)
     if dataset is None:
         known = ", ".join(sorted(datasets)) or "none"
@@ -49,29 +52,10 @@ def resolve_expression(text: str, datasets: Mapping[str, Dataset]) -> str:
             f"unknown dataset '{name}'",
             hint=f"datasets are the files in content/data/ by stem; known: {known}",
         )
-    if "id" not in dataset.columns:
-        raise ProseError(
-            f"dataset '{name}' ({dataset.path}) has no 'id' column to name its rows by",
-            hint="add an 'id' column with a short unique name for each row",
-        )
     try:
-        row = dataset.row(row_id)
-    except KeyError:
-        raise ProseError(
-            f"dataset '{name}' has no row with id '{row_id}'",
-            hint=f"ids in {dataset.path}: {_sample(r.values.get('id') for r in dataset.rows)}",
-        ) from None
-    if column not in dataset.columns:
-        raise ProseError(
-            f"dataset '{name}' has no column '{column}'",
-            hint=f"columns: {', '.join(dataset.columns)}",
-        )
-    value = row.values[column]
-    if value is None:
-        raise ProseError(
-            f"'{name}.{row_id}.{column}' is empty ({dataset.path} line {row.line})",
-            hint="fill in the value in the data file, or refer to another column",
-        )
+        value = dataset.lookup(keys).value
+    except InputError as error:
+        raise ProseError(problems=error.problems) from None
     return format_value(value, match.group("format") or "", match.group("argument"))
 
 
@@ -102,12 +86,6 @@ def resolve_in_text(text: str, datasets: Mapping[str, Dataset]) -> str:
     if problems:
         raise ProseError(problems=problems)
     return resolved
-
-
-def _sample(values: object) -> str:
-    items = [str(v) for v in values if v is not None]  # type: ignore[attr-defined]
-    shown = ", ".join(items[:12])
-    return shown + (", ..." if len(items) > 12 else "") if items else "none"
 
 
 def format_value(value: Value, name: str, argument: str | None) -> str:
@@ -195,6 +173,9 @@ def _percent(value: Value, argument: str | None) -> str:
 
 
 def _date(value: Value, argument: str | None) -> str:
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        with contextlib.suppress(ValueError):  # a date written as text (JSON has none)
+            value = dt.date.fromisoformat(value[:10])
     if not isinstance(value, dt.date):
         raise ProseError(f"format 'date' needs a date, but the value is {value!r}")
     if argument:
