@@ -1,6 +1,6 @@
 """Data files -> typed `Dataset`s of any shape that remember where each entry is written.
 
-CSV, JSON, YAML and TOML files under `content/data/` become datasets named by
+CSV, JSON, YAML, TOML, Parquet and Arrow files under `content/data/` become datasets named by
 their file stem. A dataset holds the file's whole value (a mapping, a list, a scalar) and, when
 that value is a table (`shapes`), its rows, each with its line; prose and templates reach into
 either by a dotted path (`lookup`). GeoJSON and TopoJSON files are map datasets, drawn by
@@ -20,11 +20,13 @@ from sitegen.config import SitePaths
 from sitegen.errors import InputError, ProblemCollector
 from sitegen.inputs.files import decode_utf8, site_files
 from sitegen.inputs.limits import MAX_DEPTH, check_brackets, check_numbers, check_yaml
-from sitegen.inputs.readers import KeyPath, Parsed, read_text
+from sitegen.inputs.readers import KeyPath, Parsed, read_columnar, read_text
 from sitegen.inputs.shapes import TABLE_HINT, describe, shape_of
 
-DATA_SUFFIXES = (".csv", ".json", ".yaml", ".yml", ".toml", ".geojson", ".topojson")
+DATA_SUFFIXES = (".csv", ".json", ".yaml", ".yml", ".toml", ".geojson", ".topojson",
+                 ".parquet", ".arrow")
 Value = int | float | str | bool | dt.date | None
+_COLUMNAR = (".parquet", ".arrow")
 _MAP_SUFFIXES = (".json", ".geojson", ".topojson")
 _LIMITS = {".csv": check_numbers, ".yaml": check_yaml, ".yml": check_yaml}
 """The bounds checked before a text file is parsed (JSON and TOML: check_brackets)."""
@@ -199,9 +201,12 @@ def load_dataset(path: Path, relative: str) -> Dataset:
     raw = path.read_bytes()
     suffix = path.suffix.lower()
     try:
-        text = decode_utf8(raw, relative)
-        _LIMITS.get(suffix, check_brackets)(text)
-        parsed = read_text(suffix, text)
+        if suffix in _COLUMNAR:
+            parsed = read_columnar(suffix, raw)
+        else:
+            text = decode_utf8(raw, relative)
+            _LIMITS.get(suffix, check_brackets)(text)
+            parsed = read_text(suffix, text)
         return make_dataset(path.stem, relative, parsed, hashlib.sha256(raw).hexdigest(),
                             maps=suffix in _MAP_SUFFIXES)
     except InputError as error:

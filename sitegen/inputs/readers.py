@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import bisect
 import csv
+import datetime as dt
 import io
 import json
+import math
 import re
 import tomllib
 from collections.abc import Mapping
@@ -247,6 +249,62 @@ def _toml_lines(text: str, whole: Mapping[str, Any]) -> dict[KeyPath, int]:
                         rf"^\s*\[\s*{quoted}\s*\.\s*(?:{inner}|\"{inner}\")\s*[\].]", line)),
                     found)
     return lines
+
+
+# --- Parquet and Arrow -------------------------------------------------------------------
+
+PARQUET_EXTRA = "pip install 'sitegen[parquet]'"
+
+
+def read_columnar(suffix: str, raw: bytes) -> Parsed:
+    """A Parquet or Arrow (IPC file or stream) file's rows, typed as the file types them."""
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise InputError(
+            f"reading {suffix} files needs pyarrow, which is not installed", None, None, None,
+            f"install sitegen's parquet extra: {PARQUET_EXTRA}") from None
+    try:
+        if suffix == ".parquet":
+            table = pq.read_table(pa.BufferReader(raw))
+        else:
+            table = _read_arrow(raw)
+    except (pa.ArrowException, OSError, ValueError) as exc:
+        raise InputError(f"cannot read the {suffix[1:]} file: {exc}", None, None, None,
+                         "write it again with pyarrow, pandas or polars") from None
+    rows = [{key: _arrow_value(value) for key, value in row.items()}
+            for row in table.to_pylist()]
+    return Parsed(rows, {}, columns=tuple(table.column_names))
+
+
+def _read_arrow(raw: bytes) -> Any:
+    import pyarrow as pa
+    import pyarrow.ipc as ipc
+
+    try:
+        return ipc.open_file(pa.BufferReader(raw)).read_all()
+    except pa.ArrowInvalid:
+        return ipc.open_stream(pa.BufferReader(raw)).read_all()
+
+
+def _arrow_value(value: Any) -> Any:
+    """Arrow's Python values as data values: times and timestamps as ISO text, decimals as
+    numbers, bytes refused."""
+    if isinstance(value, dict):
+        return {str(k): _arrow_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_arrow_value(v) for v in value]
+    if isinstance(value, dt.datetime | dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return value.total_seconds()
+    if type(value).__name__ == "Decimal":
+        number = float(value)
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
 
 
 def _place(text: str, index: int) -> tuple[int, int]:
