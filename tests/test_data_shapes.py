@@ -87,6 +87,12 @@ def test_csv_cells_are_still_typed_from_their_text(tmp_path):
     assert [row["b"] for row in ds] == [12.5, 3]
 
 
+def test_tsv_cells_are_typed_like_csv_ones(tmp_path):
+    ds = _load(tmp_path, "rates.tsv", "id\trate\n1001\t.097\n1003\t0.091\n")
+    assert [(row["id"], row["rate"], row.line) for row in ds.rows] == [(1001, 0.097, 2),
+                                                                        (1003, 0.091, 3)]
+
+
 def test_nested_values_in_rows_stay_nested(tmp_path):
     ds = _load(tmp_path, "w.json", '[{"o": {"v": 5}, "l": [1, 2]}, {"o": {"v": 7}, "l": []}]')
     assert [row["o"] for row in ds] == [{"v": 5}, {"v": 7}]
@@ -116,7 +122,7 @@ def test_nan_and_infinity_in_json_are_errors_at_their_place(tmp_path, name, text
     assert "is not a JSON value" in problem.message and "null" in problem.hint
 
 
-@pytest.mark.parametrize("name", ["e.json", "e.yaml", "e.toml", "e.csv"])
+@pytest.mark.parametrize("name", ["e.json", "e.yaml", "e.toml", "e.csv", "e.tsv"])
 def test_an_empty_file_is_an_error_at_its_first_line(tmp_path, name):
     problem = _problem(tmp_path, name, "\n  \n")
     assert (problem.path, problem.line) == (f"content/data/{name}", 1)

@@ -1,6 +1,6 @@
 """Data files -> typed `Dataset`s of any shape that remember where each entry is written.
 
-CSV, JSON, YAML, TOML, Parquet and Arrow files under `content/data/` become datasets named by
+CSV, TSV, JSON, YAML, TOML, Parquet and Arrow files under `content/data/` become datasets named by
 their file stem. A dataset holds the file's whole value (a mapping, a list, a scalar) and, when
 that value is a table (`shapes`), its rows, each with its line; prose and templates reach into
 either by a dotted path (`lookup`). GeoJSON and TopoJSON files are map datasets, drawn by
@@ -23,12 +23,12 @@ from sitegen.inputs.limits import MAX_DEPTH, check_brackets, check_numbers, chec
 from sitegen.inputs.readers import KeyPath, Parsed, read_columnar, read_text
 from sitegen.inputs.shapes import TABLE_HINT, describe, shape_of
 
-DATA_SUFFIXES = (".csv", ".json", ".yaml", ".yml", ".toml", ".geojson", ".topojson",
+DATA_SUFFIXES = (".csv", ".tsv", ".json", ".yaml", ".yml", ".toml", ".geojson", ".topojson",
                  ".parquet", ".arrow")
 Value = int | float | str | bool | dt.date | None
 _COLUMNAR = (".parquet", ".arrow")
 _MAP_SUFFIXES = (".json", ".geojson", ".topojson")
-_LIMITS = {".csv": check_numbers, ".yaml": check_yaml, ".yml": check_yaml}
+_LIMITS = {".csv": check_numbers, ".tsv": check_numbers, ".yaml": check_yaml, ".yml": check_yaml}
 """The bounds checked before a text file is parsed (JSON and TOML: check_brackets)."""
 
 

@@ -47,8 +47,8 @@ def read_text(suffix: str, text: str) -> Parsed:
     if not text.strip():
         raise InputError("the data file is empty", None, 1, 1,
                          "write rows, a mapping or a list in it (or delete it)")
-    if suffix == ".csv":
-        return _read_csv(text)
+    if suffix in (".csv", ".tsv"):
+        return _read_csv(text, "\t" if suffix == ".tsv" else ",")
     if suffix == ".toml":
         return _read_toml(text)
     if suffix in (".yaml", ".yml"):
@@ -56,11 +56,11 @@ def read_text(suffix: str, text: str) -> Parsed:
     return _read_json(text)
 
 
-# --- CSV ---------------------------------------------------------------------------------
+# --- CSV and TSV -------------------------------------------------------------------------
 
 
-def _read_csv(text: str) -> Parsed:
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+def _read_csv(text: str, delimiter: str) -> Parsed:
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
     rows: list[dict[str, str]] = []
     lines: dict[KeyPath, int] = {}
     header: list[str] | None = None
@@ -88,7 +88,7 @@ def _read_csv(text: str) -> Parsed:
             "check the quotes on this line",
         ) from None
     if header is None:
-        raise InputError("the CSV file is empty: it needs a header row", None, 1, 1)
+        raise InputError("the file is empty: it needs a header row", None, 1, 1)
     return Parsed(rows, lines, from_text=True, columns=tuple(header))
 
 
