@@ -1,7 +1,7 @@
 """Nothing leaves the site from a chart: a spec naming another host -- a data URL, an image
 mark's `url`, an `href` (a mark property, a channel value, or a field of the chart's data),
 a URL inside a transform or a `lookup` -- fails at its line, unless `allowed_hosts` lists the
-host; and vl-convert fetches nothing while drawing."""
+host; and neither vl-convert nor VegaFusion fetches anything while drawing."""
 
 from __future__ import annotations
 
@@ -111,3 +111,66 @@ def test_drawing_fetches_nothing(tmp_path: Path):
             ' "encoding": {"x": {"field": "a", "type": "quantitative"}}}')
     svg, error = render_svg((spec, "", None))
     assert svg is None and error and "not allowed" in error
+
+
+_RECORDER = """
+import http.server, sys
+class Recorder(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        print(self.path, flush=True)
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"a\\n1\\n")
+    def log_message(self, *args):
+        pass
+server = http.server.HTTPServer(("127.0.0.1", 0), Recorder)
+print(server.server_address[1], flush=True)
+server.timeout = 60
+server.handle_request()
+"""
+
+
+@pytest.fixture
+def request_log(tmp_path: Path):
+    """A real HTTP server on 127.0.0.1, in its own process (vl-convert holds this one's GIL
+    while it draws), that prints every path asked of it; yields (base URL, read the paths)."""
+    import subprocess
+    import sys
+
+    log = tmp_path / "asked.txt"
+    with log.open("w") as out:
+        server = subprocess.Popen([sys.executable, "-c", _RECORDER], stdout=out, text=True)
+    try:
+        while not log.read_text().strip():
+            assert server.poll() is None, "the recording server did not start"
+        port = log.read_text().split()[0]
+        yield f"http://127.0.0.1:{port}", lambda: log.read_text().split()[1:]
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_drawing_static_images_fetches_nothing(request_log):
+    from sitegen.charts.render import render_png, render_static_evaluated
+
+    base, asked = request_log
+    spec = {"data": {"values": [{"a": 1}]}, "mark": "image",
+            "encoding": {"x": {"field": "a", "type": "quantitative"},
+                         "url": {"value": f"{base}/x.png"}}}
+    render_static_evaluated(spec, {}, "Points.", None)
+    assert render_png(spec, None).startswith(b"\x89PNG")
+    spec = {"data": {"url": f"{base}/x.csv"}, "mark": "point",
+            "encoding": {"x": {"field": "a", "type": "quantitative"}}}
+    render_static_evaluated(spec, {}, "Points.", None)
+    assert asked() == []
+
+
+def test_finding_the_drawn_rows_fetches_nothing(request_log):
+    from sitegen.charts.evaluate import drawn_rows
+
+    base, asked = request_log
+    vega = {"data": [{"name": "source_0", "url": f"{base}/x.csv", "format": {"type": "csv"}}],
+            "marks": [{"type": "symbol", "from": {"data": "source_0"},
+                       "encode": {"update": {"x": {"field": "a"}}}}]}
+    drawn_rows(vega, {"source_0": 1})
+    assert asked() == []

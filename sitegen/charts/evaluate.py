@@ -100,6 +100,8 @@ def pre_transformed(vega: dict[str, Any]) -> dict[str, Any]:
 def _pre_transform(vega: dict[str, Any], preserve_interactivity: bool) -> dict[str, Any]:
     import vegafusion as vf
 
+    if any(isinstance(entry.get("url"), str) for entry in _all_data(vega)):
+        raise RuntimeError("VegaFusion would fetch the data's URL; Vega alone draws it")
     hidden = copy.deepcopy(vega)
     _rename_channels(hidden.get("marks") or [], "", _HIDDEN)
     try:
@@ -187,7 +189,7 @@ def _numbers_in_scenegraph(spec: Mapping[str, Any]) -> set[int] | None:
         update = mark.setdefault("encode", {}).setdefault("update", {})
         update["description"] = {"signal": f"'' + datum[{json.dumps(ROW_FIELD)}]"}
     try:
-        scene = vlc.vega_to_scenegraph(dict(spec))
+        scene = vlc.vega_to_scenegraph(dict(spec), allowed_base_urls=[])  # fetch nothing
     except Exception:  # noqa: BLE001 - Vega cannot draw it either: the caller takes every row
         return None
     numbers: set[int] = set()

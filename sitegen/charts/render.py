@@ -81,8 +81,23 @@ def render_png(spec: dict[str, Any], version: str | None) -> bytes:
     """A PNG of the chart (title included) on white, at twice its size, for social cards."""
     import vl_convert as vlc
 
-    return vlc.vegalite_to_png(fixed_size(spec), vl_version=version, scale=2, config=PNG_CONFIG,
-                               allowed_base_urls=[])  # fetch nothing
+    svg = vlc.vegalite_to_svg(fixed_size(spec), vl_version=version, config=PNG_CONFIG,
+                              allowed_base_urls=[])  # fetch nothing
+    return png_of_svg(svg)
+
+
+_ATTRIBUTES = r"(?:[^>\"']|\"[^\"]*\"|'[^']*')*?"
+_OFFSITE_IMAGE = re.compile(rf"<image\b{_ATTRIBUTES}\s(?:xlink:)?href=(?![\"']data:)"
+                            rf"{_ATTRIBUTES}/?>(?:\s*</image>)?")
+
+
+def png_of_svg(svg: str) -> bytes:
+    """The PNG of a drawn SVG at twice its size, with every image that is not inline (a
+    `data:` URL) left out: vl-convert's rasteriser fetches an image's URL whatever
+    `allowed_base_urls` says, and a static image must fetch nothing."""
+    import vl_convert as vlc
+
+    return vlc.svg_to_png(_OFFSITE_IMAGE.sub("", svg), scale=2)
 
 
 def fixed_size(spec: dict[str, Any]) -> dict[str, Any]:
@@ -129,8 +144,9 @@ def render_static_evaluated(spec: dict[str, Any], values: dict[str, list[Any]],
         vega = fill_data(vlc.vegalite_to_vega(stripped, vl_version=version,
                                               config=STATIC_CONFIG), values)
         vega = pre_transformed(vega)
-        svg = vlc.vega_to_svg(vega)
-        png = vlc.vega_to_png({**vega, "background": "white"}, scale=2)
+        svg = vlc.vega_to_svg(vega, allowed_base_urls=[])  # fetch nothing
+        png = png_of_svg(vlc.vega_to_svg({**vega, "background": "white"},
+                                         allowed_base_urls=[]))
         if len(_ELEMENT.findall(svg)) <= MARK_LIMIT:
             return normalise_svg(svg, description), png, None
         return None, png, None
