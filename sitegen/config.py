@@ -103,6 +103,7 @@ class Config:
     strict: bool = False
     typographer: bool = True
     feed_limit: int = 20
+    search: bool = True              # a Pagefind index and a search box in the theme
     literals: tuple[str, ...] = ()   # words the figure check accepts as typed by hand
     allowed_hosts: tuple[str, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
@@ -207,6 +208,7 @@ _CHECKS: dict[str, tuple[type, Callable[[Any], Any]]] = {
     "strict": (bool, bool),
     "typographer": (bool, bool),
     "feed_limit": (int, int),
+    "search": (bool, bool),
     "literals": (list, lambda words: tuple(str(word) for word in words)),
     "allowed_hosts": (list, lambda hosts: tuple(sorted({str(h).strip().lower() for h in hosts}))),
     "extra": (dict, dict),

@@ -116,6 +116,10 @@ class OutputError(SitegenError):
     """The output cannot be written as asked (two sources for one path, a bad folder)."""
 
 
+class SearchError(SitegenError):
+    """The search index cannot be made (the Pagefind binary is missing or fails)."""
+
+
 class ServeError(SitegenError):
     """The dev server cannot start as asked."""
 

@@ -34,6 +34,7 @@ from sitegen.config import Config
 from sitegen.errors import Problem, SitegenError, sort_problems
 from sitegen.inputs import StaticFile
 from sitegen.prose import SiteIndex
+from sitegen.search import is_search_file, search_outputs
 
 Readers = Mapping[str, frozenset[str]]
 """source -> the renders (by source) that read that page beyond what every render key covers."""
@@ -196,6 +197,20 @@ def _render_again(work: PageWork, step: Snapshot, edited: list[str],
     if any(source in step.feed for source in edited):
         files["feed.xml"] = work.feed(step.config, [step.view.page(s) for s in step.feed])
         touched.add("feed.xml")
+    if step.config.search and any(path.endswith(".html") for path in touched):
+        try:
+            touched |= _reindex(files, step.config.language)
+        except SitegenError:
+            return None
     snapshot = replace(step, files=MappingProxyType(files), reads=reads,
                        readers=who_reads(reads))
     return Rebuilt(snapshot, frozenset(touched), rendered)
+
+
+def _reindex(files: dict[str, bytes], language: str) -> set[str]:
+    """Make the search bundle again from the pages in files (Pagefind cannot take a page
+    out of an index, so every page is indexed anew, none rendered); returns what changed."""
+    old = {path: files.pop(path) for path in [p for p in files if is_search_file(p)]}
+    new = search_outputs(files, language)
+    files.update(new)
+    return {path for path in old.keys() | new.keys() if old.get(path) != new.get(path)}

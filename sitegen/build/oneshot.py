@@ -113,7 +113,7 @@ def _input_stamp(paths: SitePaths, options: BuildOptions) -> str:
 
     versions: list[tuple[str, str | None]] = []
     for package in ("altair", "vl-convert-python", "jinja2", "markdown-it-py", "mdit-py-plugins",
-                    "pygments", "pyyaml"):
+                    "pygments", "pyyaml", "pagefind-bin"):
         try:
             versions.append((package, version(package)))
         except PackageNotFoundError:

@@ -219,6 +219,7 @@ def _site_view(config: Config) -> Mapping[str, Any]:
         "copyright": config.copyright,
         "repo_url": config.repo_url,
         "extra": config.extra,
+        "search": config.search,
     })
 
 

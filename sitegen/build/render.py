@@ -1,4 +1,5 @@
 """Render: a loaded `Site` -> every output file, `{site path: bytes}`, touching no file.
+The search index is made last, from the rendered pages held in memory (`sitegen.search`).
 
 Each output is handed to the sink as soon as it exists (a streaming writer puts it on disk
 while the rest render). Pages go through their steps in `PageWork`, each remembered under a
@@ -22,6 +23,7 @@ from sitegen.errors import ProblemCollector
 from sitegen.inputs import content_path
 from sitegen.output import OutputSet, hashed_name
 from sitegen.prose import Page, SiteIndex
+from sitegen.search import search_outputs
 
 Sink = Callable[[str, bytes], None]
 
@@ -75,6 +77,10 @@ def render_site(site: Site, work: PageWork, templates: Templates, problems: Prob
                 outputs.add(page.social_image, site.social_images[page.source], page.source)
     feed = _special_pages(view, work, templates, outputs, problems, render_key, fingerprints,
                           reads)
+    if config.search and not problems.errors:
+        with problems.gather():
+            for path, data in search_outputs(outputs.files, config.language).items():
+                outputs.add(path, data, "(search index)")
     files = MappingProxyType(outputs.files)
     snapshot = Snapshot(
         config=config, build_date=site.build_date, templates_key=site.templates.key,
