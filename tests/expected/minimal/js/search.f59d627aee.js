@@ -17,6 +17,9 @@
     translations: { placeholder: "Search (press /)" }
   });
   box.hidden = false;
+  // Pagefind's input has only a title and a placeholder: give it a name of its own
+  var field = box.querySelector("input");
+  if (field) field.setAttribute("aria-label", "Search this site");
 
   function typing(target) {
     if (!target || !target.tagName) return false;
