@@ -70,11 +70,20 @@ def _print_error(error: SitegenError, args: argparse.Namespace) -> None:
         print(f"{count} problems; nothing was written", file=sys.stderr)
 
 
+SHOWN_WARNINGS = 20
+"""Warnings printed before the rest are counted: a site with a figure typed by hand on
+each of 1,000 pages should not bury its build line (`--verbose` prints every one)."""
+
+
 def _warnings(problems: Sequence[Problem], args: argparse.Namespace) -> None:
     if args.quiet:
         return
-    for problem in problems:
+    shown = problems if args.verbose else problems[:SHOWN_WARNINGS]
+    for problem in shown:
         print(problem.format("warning"), file=sys.stderr)
+    if len(shown) < len(problems):
+        print(f"... and {len(problems) - len(shown)} more warnings "
+              "(--verbose prints every one)", file=sys.stderr)
 
 
 def _build_options(args: argparse.Namespace) -> BuildOptions:

@@ -142,3 +142,18 @@ def test_an_empty_content_folder_builds_an_empty_site(tmp_path):
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "_site" / "sitemap.xml").is_file()
 
+
+
+def test_a_flood_of_warnings_is_cut_to_the_first_twenty_and_a_count(make_site):
+    pages = {f"content/p{n:02}.md": f"# A page\n\nIt sold 4{n},500 units.\n"
+             for n in range(25)}
+    site = make_site({"content/index.md": "# Home\n", **pages})
+    result = run_sitegen("build", cwd=site)
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    warnings = [line for line in lines if ": warning: " in line]
+    assert len(warnings) == 20
+    assert warnings[0].startswith("content/p00.md:3:9: warning: ")
+    assert "... and 5 more warnings (--verbose prints every one)" in lines
+    verbose = run_sitegen("build", "--verbose", cwd=site)
+    assert len([line for line in verbose.stderr.splitlines() if ": warning: " in line]) == 25
