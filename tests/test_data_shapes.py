@@ -172,10 +172,10 @@ def test_a_json_date_written_as_text_still_formats_as_a_date(make_site):
     ("meta.sources", "'meta.sources' is a list of 2 texts, not one value "
                      "(content/data/meta.yaml line 2)", "another .key"),
     ("meta.nope", "'meta' has no key 'nope'", "keys: retrieved, sources, note"),
-    ("meta.sources.7", "'meta.sources' is a list of 2 texts: '7' is not one of its positions",
-     "from 0 to 1"),
-    ("meta.retrieved.day", "'meta.retrieved' is a single date, which has no 'day'",
-     "a table is a list of rows"),
+    ("meta.sources.7", "'meta.sources' (content/data/meta.yaml line 2) is a list of 2 texts: "
+                       "'7' is not one of its positions", "from 0 to 1"),
+    ("meta.retrieved.day", "'meta.retrieved' (content/data/meta.yaml line 1) is a single date, "
+                           "which has no 'day'", "a table is a list of rows"),
     ("limits.h30.cap", "dataset 'limits' has no row with id 'h30'", "h20, h800"),
 ])
 def test_a_path_that_reaches_no_value_is_an_error_at_the_page_line(make_site, expression,

@@ -139,6 +139,8 @@ class Dataset:
         KeyError, if more than one row has it)."""
         if row_id in self._repeated:
             raise RepeatedId(row_id, self._repeated[row_id])
+        if not self.is_table:
+            raise KeyError(f"{self.path} is {self.shape}, not a table: it has no rows")
         return self._by_id[row_id]
 
     def not_table(self, use: str) -> tuple[str, str] | None:
@@ -308,8 +310,10 @@ def _missing(dataset: Dataset, value: Any, keys: Sequence[str], row: Row | None,
                           hint=f"keys: {shown or 'none'}")
     if isinstance(value, list):
         return InputError(
-            f"'{dotted}' is {describe(value)}: '{keys[-1]}' is not one of its positions",
+            f"'{dotted}' ({dataset.path} line {line}) is {describe(value)}: '{keys[-1]}' is "
+            "not one of its positions",
             hint=f"name an item by its position, from 0 to {len(value) - 1}" if value
             else "the list is empty")
-    return InputError(f"'{dotted}' is {describe(value)}, which has no '{keys[-1]}'",
+    return InputError(f"'{dotted}' ({dataset.path} line {line}) is {describe(value)}, "
+                      f"which has no '{keys[-1]}'",
                       hint=f"{TABLE_HINT}; a mapping's keys are read with .key")

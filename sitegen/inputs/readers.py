@@ -10,7 +10,6 @@ stay strings, YAML and TOML dates are dates; only CSV cells are text, typed late
 
 from __future__ import annotations
 
-import bisect
 import csv
 import datetime as dt
 import io
@@ -125,24 +124,28 @@ def _read_json(text: str) -> Parsed:
 
 
 class _JsonLines:
-    """The line of each entry of valid JSON text, down to LINE_DEPTH (deeper values are
-    skipped by the C decoder)."""
+    """The line of each entry of valid JSON text, down to LINE_DEPTH (deeper values, and
+    each row of a list, are skipped whole by the C decoder)."""
 
     def __init__(self, text: str, lines: dict[KeyPath, int]) -> None:
         self.text = text
         self.lines = lines
         self.decoder = json.JSONDecoder()
-        self.breaks = [i for i, char in enumerate(text) if char == "\n"]
+        self.counted = (0, 1)  # (index, its line): entries are met in order of place
 
     def line(self, index: int) -> int:
-        return bisect.bisect_left(self.breaks, index) + 1
+        start, line = self.counted
+        line += self.text.count("\n", start, index)
+        self.counted = (index, line)
+        return line
 
     def value(self, index: int, path: KeyPath) -> int:
         """Record the entry at index (and its entries); the index after it."""
         if path:
             self.lines[path] = self.line(index)
         char = self.text[index]
-        if len(path) >= LINE_DEPTH or char not in "[{":
+        if len(path) >= LINE_DEPTH or char not in "[{" or (
+                char == "{" and path and isinstance(path[-1], int)):
             return self.decoder.raw_decode(self.text, index)[1]
         close = "]" if char == "[" else "}"
         index = _skip(self.text, index + 1)
@@ -161,10 +164,11 @@ class _JsonLines:
         return index + 1
 
 
+_SPACE = re.compile(r"[ \t\r\n]*")
+
+
 def _skip(text: str, index: int) -> int:
-    while index < len(text) and text[index] in " \t\r\n":
-        index += 1
-    return index
+    return _SPACE.match(text, index).end()  # type: ignore[union-attr]  # * always matches
 
 
 # --- YAML --------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ _FLOAT = re.compile(r"^[+-]?(\d+\.\d*|\.\d+|\d+)([eE][+-]?\d+)?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _GEOJSON = frozenset({"FeatureCollection", "Feature", "Point", "MultiPoint", "LineString",
                       "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"})
+_PLAIN = frozenset({str, int, bool, type(None)})
 TABLE_HINT = "a table is a list of rows, or a mapping of mappings (its keys become the ids)"
 
 
@@ -135,6 +136,9 @@ def normal(value: Any, path: KeyPath, lines: Mapping[KeyPath, int]) -> Any:
     """A value as data: keys as text, times and timestamps as ISO text, every number
     finite (InputError at the nearest line known otherwise)."""
     if isinstance(value, dict):
+        if all(type(k) is str and (type(v) in _PLAIN or (type(v) is float and finite(v)))
+               for k, v in value.items()):
+            return value  # a row of text, finite numbers, true/false: nothing to change
         return {str(k): normal(v, path + (str(k),), lines) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [normal(v, path + (i,), lines) for i, v in enumerate(value)]
