@@ -16,7 +16,7 @@ from sitegen import __version__
 from sitegen.errors import Problem, SitegenError
 
 if TYPE_CHECKING:
-    from sitegen.build import BuildOptions
+    from sitegen.build import BuildOptions, BuildResult
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -91,7 +91,8 @@ def _build_options(args: argparse.Namespace) -> BuildOptions:
     from sitegen.build import BuildOptions
 
     return BuildOptions(base_url=args.base_url, drafts=args.drafts,
-                        strict=True if args.strict else None)
+                        strict=True if args.strict else None, refresh=args.refresh,
+                        run_timeout=args.run_timeout)
 
 
 def _build(args: argparse.Namespace) -> int:
@@ -105,10 +106,24 @@ def _build(args: argparse.Namespace) -> int:
         target = _shown_folder(result.output) if result.output else "_site"
         print(f"built {len(result.pages)} pages, {len(result.files)} files in "
               f"{result.seconds:.2f}s -> {target}")
+    _loaders(result, args)
     if args.verbose:
         for path in sorted(result.files):
             print(f"  {path}")
     return 0
+
+
+def _loaders(result: BuildResult, args: argparse.Namespace) -> None:
+    """Which data loaders ran and which came from the cache (never stale without saying)."""
+    report = result.loaders
+    if args.quiet or report is None or not (report.ran or report.cached):
+        return
+    print(f"loaders: {len(report.ran)} ran, {len(report.cached)} from cache")
+    if args.verbose:
+        for path in report.ran:
+            print(f"  ran {path}")
+        for path in report.cached:
+            print(f"  cached {path}")
 
 
 def _shown_folder(folder: Path) -> str:
@@ -187,6 +202,10 @@ def _parser() -> argparse.ArgumentParser:
     building.add_argument("--drafts", action="store_true", help="include pages marked draft")
     building.add_argument("--strict", action="store_true",
                           help="treat warnings (such as a chart without a description) as errors")
+    building.add_argument("--refresh", action="store_true",
+                          help="rerun every data loader, even those whose result is cached")
+    building.add_argument("--run-timeout", type=float, metavar="SECONDS",
+                          help="how long a data loader or chart module may run (default 300)")
 
     parser = argparse.ArgumentParser(
         prog="sitegen", description="Static sites for data explainers: Markdown and data in, "

@@ -106,6 +106,7 @@ class Config:
     search: bool = True              # a Pagefind index and a search box in the theme
     literals: tuple[str, ...] = ()   # words the figure check accepts as typed by hand
     allowed_hosts: tuple[str, ...] = ()
+    run_timeout: float = 300.0  # seconds a data loader or chart module may run
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -211,6 +212,7 @@ _CHECKS: dict[str, tuple[type, Callable[[Any], Any]]] = {
     "search": (bool, bool),
     "literals": (list, lambda words: tuple(str(word) for word in words)),
     "allowed_hosts": (list, lambda hosts: tuple(sorted({str(h).strip().lower() for h in hosts}))),
+    "run_timeout": (float, float),
     "extra": (dict, dict),
 }
 
@@ -293,9 +295,12 @@ def _checked(raw: Mapping[str, Any], place: Place) -> dict[str, Any]:
             ))
             continue
         expected, normalise = _CHECKS[key]
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+        allowed = (int, float) if expected is float else expected
+        if not isinstance(value, allowed) or (expected in (int, float)
+                                              and isinstance(value, bool)):
             problems.append(Problem(
-                f"'{key}' must be a {expected.__name__}, not {type(value).__name__}",
+                f"'{key}' must be a {'number' if expected is float else expected.__name__}, "
+                f"not {type(value).__name__}",
                 where, line, column,
             ))
             continue
@@ -314,6 +319,14 @@ def _checked(raw: Mapping[str, Any], place: Place) -> dict[str, Any]:
             f"feed_limit must be at least 1, not {values['feed_limit']}",
             where, line, 1 if line is not None else None,
             "it is how many pages feed.xml lists, newest first (20 unless set)",
+        ))
+    timeout = values.get("run_timeout", 1.0)
+    if not 0 < timeout < float("inf"):
+        where, line = place("run_timeout")
+        problems.append(Problem(
+            f"run_timeout must be a number of seconds above 0, not {timeout:g}",
+            where, line, 1 if line is not None else None,
+            "it is how long a data loader or chart module may run (300 unless set)",
         ))
     if problems:
         raise ConfigError(problems=problems)

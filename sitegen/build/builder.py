@@ -57,6 +57,7 @@ class Builder:
         self._templates: tuple[str, Templates] | None = None
         self._files: tuple[Config, ContentFiles, frozenset[str]] | None = None
         self._last: Snapshot | None = None
+        self._refresh = options.refresh  # --refresh reruns the loaders of the first build
 
     def build(self, sink: Sink | None = None,
               changed: Collection[str] | None = None) -> BuildResult:
@@ -84,13 +85,16 @@ class Builder:
         config = self._config()
         unchanged = self._vouched_unchanged(changed, config)
         site = load_site(config, self._discover(config, unchanged is not None, problems),
-                         self.page_cache, unchanged, self.options.drafts, problems)
+                         self.page_cache, unchanged, self.options.drafts, problems,
+                         self._refresh)
+        self._refresh = False
         rendered = render_site(site, self.work, self._templates_for(site.templates, config),
                                problems, sink)
         self.work.end_build()
         problems.raise_if_any(strict=bool(config.strict))
         self._last = rendered.snapshot
-        return _result(rendered.snapshot, rendered.pages, rendered.rendered, None)
+        return replace(_result(rendered.snapshot, rendered.pages, rendered.rendered, None),
+                       loaders=site.loaders)
 
     def warm_up(self) -> None:
         """Parse again, in this process, a page for each code language the site highlights.
@@ -128,6 +132,7 @@ class Builder:
     def _config(self) -> Config:
         config = load_config(self.root).with_overrides(
             base_url=self.options.base_url, strict=self.options.strict,
+            run_timeout=self.options.run_timeout,
         )
         if not config.paths.content.is_dir():
             raise InputError(

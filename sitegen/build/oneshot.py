@@ -40,7 +40,7 @@ def build_site(root: Path, out_dir: Path | None = None,
     manifest_file = stamps.manifest_file(paths.cache, target)
     inputs = _input_stamp(paths, options)
     manifest = stamps.load_manifest(manifest_file)
-    if (manifest is not None and manifest.inputs == inputs
+    if (manifest is not None and manifest.inputs == inputs and manifest.still_holds()
             and stamps.output_stamps(target) == manifest.outputs):
         count, pages, warnings = manifest.summary
         return BuildResult(
@@ -54,7 +54,11 @@ def build_site(root: Path, out_dir: Path | None = None,
     if written is not None:
         kept = tuple(replace(p, content="", toc=()) for p in result.pages)
         summary = (len(kept), pickle.dumps(kept, pickle.HIGHEST_PROTOCOL), result.warnings)
-        stamps.save_manifest(manifest_file, stamps.Manifest(inputs, written, summary))
+        loaders = result.loaders
+        expires, outside = (loaders.expires, loaders.outside) if loaders else (None, ())
+        watched = tuple((path, stamps.file_stamp(Path(path))) for path in outside)
+        stamps.save_manifest(manifest_file,
+                             stamps.Manifest(inputs, written, summary, expires, watched))
     return replace(result, seconds=time.perf_counter() - started, output=target)
 
 

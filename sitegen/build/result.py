@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from sitegen.errors import Problem
 
 if TYPE_CHECKING:
+    from sitegen.inputs import LoaderReport
     from sitegen.output import OutputDelta
     from sitegen.prose import Page
 
@@ -25,6 +26,8 @@ class BuildOptions:
     base_url: str | None = None
     drafts: bool = False
     strict: bool | None = None
+    refresh: bool = False  # rerun every data loader, cached or not
+    run_timeout: float | None = None  # --run-timeout: sitegen.toml's run_timeout, overridden
 
 
 @dataclass(frozen=True)
@@ -44,3 +47,4 @@ class BuildResult:
     rendered: int
     changes: OutputDelta | None = None
     output: Path | None = None  # the folder written, for builds that write one
+    loaders: LoaderReport | None = None  # which data loaders ran, which came from the cache

@@ -27,12 +27,15 @@ from sitegen.errors import Problem, ProblemCollector, ProseError
 from sitegen.inputs import (
     ContentFiles,
     Dataset,
+    LoaderReport,
     StaticFile,
     TemplateSet,
     check_inside,
     data_files,
     load_datasets,
+    loader_files,
     read_templates,
+    run_loaders,
     static_files,
 )
 from sitegen.prose import resolve_in_text
@@ -58,16 +61,20 @@ class Site:
     build_date: dt.datetime | None
     broken: frozenset[str]                     # pages (inside content/) and "data:NAME" that failed
     hand_typed: Mapping[str, tuple[Problem, ...]] = field(default_factory=dict)  # page -> warnings
+    loaders: LoaderReport = field(default_factory=LoaderReport)  # loaders run, loaders cached
 
 
 def load_site(config: Config, files: ContentFiles, page_cache: PageCache,
               unchanged: Callable[[str], bool] | None, drafts: bool,
-              problems: ProblemCollector) -> Site:
-    """Read and parse every input of the site (see the module docstring)."""
+              problems: ProblemCollector, refresh: bool = False) -> Site:
+    """Read and parse every input of the site (see the module docstring); refresh reruns
+    every data loader."""
     paths = config.paths
     assets = _assets(files.assets, paths, problems)
-    datasets = load_datasets(paths, problems)
-    broken = {f"data:{path.stem}" for path in data_files(paths) if path.stem not in datasets}
+    datasets, loaders = run_loaders(paths, load_datasets(paths, problems), problems,
+                                    config.run_timeout, refresh)
+    broken = {f"data:{path.stem}" for path in (*data_files(paths), *loader_files(paths))
+              if path.stem not in datasets}
     parse = partial(parse_page, paths=paths, typographer=config.typographer)
     loaded = page_cache.load_pages(files.pages, paths.root, config.typographer, parse,
                                    problems, unchanged)
@@ -88,7 +95,7 @@ def load_site(config: Config, files: ContentFiles, page_cache: PageCache,
         chart_files=MappingProxyType(chart_files), chart_runtime=runtime,
         social_images=MappingProxyType(_social_images(pages, charts)),
         templates=read_templates(paths, problems), build_date=build_date(),
-        broken=frozenset(broken), hand_typed=MappingProxyType(hand_typed),
+        broken=frozenset(broken), hand_typed=MappingProxyType(hand_typed), loaders=loaders,
     )
 
 

@@ -29,6 +29,26 @@ class Manifest:
     inputs: str
     outputs: Mapping[str, Stamp]
     summary: Any
+    expires: float | None = None
+    """When a data loader's cached result goes stale (its REFRESH): no no-op after it."""
+    watched: tuple[tuple[str, Stamp | None], ...] = ()
+    """Stamps of files read from outside the site's folders (by data loaders)."""
+
+    def still_holds(self) -> bool:
+        """Whether nothing beyond the site's folders has moved on since (time, files)."""
+        import time
+
+        if self.expires is not None and time.time() >= self.expires:
+            return False
+        return all(file_stamp(Path(path)) == stamp for path, stamp in self.watched)
+
+
+def file_stamp(path: Path) -> Stamp | None:
+    """One file's stamp, None when it is missing."""
+    try:
+        return _stamp(path.stat())
+    except OSError:
+        return None
 
 
 def input_stamp(folders: list[Path], files: list[Path], settings: Any) -> str:

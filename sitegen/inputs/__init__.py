@@ -21,12 +21,38 @@ from sitegen.inputs.data import (
 )
 from sitegen.inputs.files import check_inside
 from sitegen.inputs.limits import check_yaml
+from sitegen.inputs.loaders import LoaderReport, loader_files, run_loaders
+from sitegen.inputs.runner import Job, NeedsDataset, Ran, Returned, run
 from sitegen.inputs.static import StaticFile, static_files
 from sitegen.inputs.templates import TemplateSet, read_templates
 
 __all__ = [
-    "ContentFiles", "Dataset", "Row", "SourcePage", "StaticFile", "TemplateSet", "Value",
-    "check_inside", "check_yaml", "content_path", "data_files", "discover", "is_web_address",
-    "load_datasets", "read_page",
-    "read_templates", "relative_url", "root_prefix", "static_files", "title_from_name",
+    "ContentFiles",
+    "Dataset",
+    "Job",
+    "LoaderReport",
+    "NeedsDataset",
+    "Ran",
+    "Returned",
+    "Row",
+    "SourcePage",
+    "StaticFile",
+    "TemplateSet",
+    "Value",
+    "check_inside",
+    "check_yaml",
+    "content_path",
+    "data_files",
+    "discover",
+    "is_web_address",
+    "load_datasets",
+    "loader_files",
+    "read_page",
+    "read_templates",
+    "relative_url",
+    "root_prefix",
+    "run",
+    "run_loaders",
+    "static_files",
+    "title_from_name",
 ]
