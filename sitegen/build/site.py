@@ -140,7 +140,7 @@ def _charts(pages: Sequence[LoadedPage], datasets: Mapping[str, Dataset], config
     paths = config.paths
     results = chart_room.render_all(chart_blocks, datasets, paths,
                                     chart_room.ChartCache.for_site(paths.cache), problems,
-                                    config.allowed_hosts)
+                                    config.allowed_hosts, config.run_timeout)
     files: dict[str, tuple[bytes, str]] = {}
     for (page_source, _), chart in results.items():
         for path, data in chart.files.items():

@@ -20,6 +20,7 @@ from typing import Any
 
 from sitegen.charts.blocks import ChartBlock
 from sitegen.charts.cache import CHARTS_VERSION, ChartCache
+from sitegen.charts.modules import opened_unchanged
 from sitegen.charts.panel import PanelSource, metadata, panel_html, panel_sources, svg_file
 from sitegen.charts.render import ID_TOKEN
 from sitegen.charts.shipped import Shipped
@@ -232,6 +233,7 @@ def new_entry(block: ChartBlock, chart: ChartSpec, svg: str | None, shipped: Shi
         "deps": {
             "datasets": {ds.name: ds.digest for ds, _ in chart.used},
             "files": {f.source: hashlib.sha256(f.content).hexdigest() for f in chart.data_files},
+            "opened": dict(chart.opened),
         },
         "title": chart.title, "subtitle": chart.subtitle, "description": chart.description,
         "caption": chart.caption, "kind": chart.kind, "figure_id": chart.figure_id,
@@ -270,6 +272,8 @@ def from_entry(block: ChartBlock, key: str, entry: Mapping[str, Any],
         if hashlib.sha256(content).hexdigest() != digest:
             return None
         files[source] = content
+    if not opened_unchanged(deps.get("opened", {}), root):
+        return None
     try:
         return (rendered_chart(block, key, entry, files, cache, datasets),
                 list(entry["warnings"]))

@@ -1,16 +1,17 @@
 """Chart modules: `content/charts/NAME.py` defining `chart(data)` that returns an Altair chart.
 
-A `python: NAME` block runs the module in a fresh namespace (compiled under its site path, so
-tracebacks name its own lines), calls chart(data) with the datasets -- remembering which it
-read, for the default source, the data table and the cache -- and turns the chart into a
-checked spec. Anything that goes wrong is placed at the module's line and names the page.
+A `python: NAME` block runs the module in a child interpreter with the site's time limit
+(`inputs.run`), calls chart(data) with the datasets -- remembering which it read, for the
+default source, the data table and the cache, and every file it opened, for the cache -- and
+turns the chart into a checked spec. Anything that goes wrong (an exception, `sys.exit`, a
+hang, a crash) is placed at the module's line and names the page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import re
-import traceback
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -18,8 +19,8 @@ from typing import Any
 from sitegen.charts.blocks import PYTHON_KEYS, ChartBlock, Places, page_fields
 from sitegen.charts.schema import SchemaChecker, did_you_mean, kind_of, schema_hint
 from sitegen.charts.specs import ChartSpec, local_date, title_text
-from sitegen.errors import ChartError
-from sitegen.inputs import Dataset, check_inside
+from sitegen.errors import ChartError, InputError
+from sitegen.inputs import Dataset, Job, Returned, check_inside, run
 
 
 class DataAccess(Mapping[str, Dataset]):
@@ -52,15 +53,22 @@ def module_path(name: str, charts_dir: Path, root: Path) -> str:
 def build_python_chart(
     block: ChartBlock, raw: dict[str, Any], places: Places,
     datasets: Mapping[str, Dataset], root: Path, charts_dir: Path, checker: SchemaChecker,
+    timeout: float = 300.0,
 ) -> ChartSpec:
-    """A `python: NAME` block -> run the module's chart(data) -> a checked ChartSpec."""
+    """A `python: NAME` block -> run the module's chart(data) in a child interpreter (at most
+    timeout seconds) -> a checked ChartSpec."""
     page = page_fields(block, raw, places)
-    name, path, relative = _module_file(block, raw, places, root, charts_dir)
+    _, path, relative = _module_file(block, raw, places, root, charts_dir)
     used_by = f"{block.page}:{block.line}"
-    source = path.read_text(encoding="utf-8")
-    access = DataAccess(datasets)
-    chart, def_line = _run_module(source, relative, name, access, used_by)
-    spec = _checked_spec(chart, relative, def_line, used_by, checker)
+    job = Job(path=path.resolve(), relative=relative, function="chart",
+              argument=DataAccess(datasets), root=root, what="the chart module",
+              used_by=used_by, finish=chart_spec)
+    try:
+        ran = run(job, timeout)
+    except InputError as error:
+        raise ChartError(problems=error.problems) from None
+    read = {name: datasets[name] for name in ran.read if name in datasets}
+    spec = _checked_spec(ran.value, relative, ran.def_line, used_by, checker)
     title_spec = spec.pop("title", None)
     title, subtitle = title_text(title_spec)
     description = page["description"] or str(spec.get("description") or "")
@@ -68,14 +76,36 @@ def build_python_chart(
                      if not (description and "description" in w.message))
     if page["description"]:
         spec["description"] = page["description"]
-    used = tuple((ds, ds.rows) for ds in access.read.values() if ds.is_table)
-    inputs = {relative} | {ds.path for ds in access.read.values()}
+    used = tuple((ds, ds.rows) for ds in read.values() if ds.is_table)
+    opened = tuple((_site_path(Path(p), root), _digest(Path(p))) for p in ran.opened)
+    inputs = {relative} | {ds.path for ds in read.values()} | {
+        p for p, _ in opened if not Path(p).is_absolute()}
     return ChartSpec(
         spec=spec, title=title, subtitle=subtitle, title_spec=title_spec,
         description=description, caption=page["caption"], source_override=page["source"],
         kind=page["kind"], figure_id=page["id"], used=used, data_files=(),
-        inputs=frozenset(inputs), warnings=warnings,
+        inputs=frozenset(inputs), warnings=warnings, opened=opened,
     )
+
+
+def _site_path(path: Path, root: Path) -> str:
+    """A file the module opened, as the site names it (absolute when outside the site)."""
+    for base in (root, root.resolve()):
+        if path.is_relative_to(base):
+            return path.relative_to(base).as_posix()
+    return str(path)
+
+
+def _digest(path: Path) -> str | None:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def opened_unchanged(opened: Mapping[str, str | None], root: Path) -> bool:
+    """Whether every file a chart module opened still has the digest it had."""
+    return all(_digest(root / path) == digest for path, digest in opened.items())
 
 
 def _module_file(block: ChartBlock, raw: dict[str, Any], places: Places, root: Path,
@@ -108,24 +138,29 @@ def _module_file(block: ChartBlock, raw: dict[str, Any], places: Places, root: P
     return name, path, relative
 
 
-def _checked_spec(chart: Any, relative: str, def_line: int, used_by: str,
-                  checker: SchemaChecker) -> dict[str, Any]:
-    """What chart(data) returned, as a Vega-Lite spec the schema accepts."""
+def chart_spec(chart: Any) -> dict[str, Any]:
+    """In the module's child: what chart(data) returned, as Vega-Lite JSON values."""
     import altair as alt
 
     if not isinstance(chart, alt.TopLevelMixin):
-        raise ChartError(
-            f"chart(data) returned {kind_of(chart)}, not an Altair chart (used by {used_by})",
-            relative, def_line, None, "return an alt.Chart (or a layered/concatenated one)",
-        )
+        raise Returned(f"chart(data) returned {kind_of(chart)}, not an Altair chart",
+                       "return an alt.Chart (or a layered/concatenated one)")
     try:
         spec: dict[str, Any] = _json_ready(chart.to_dict(validate=False))
+    except Exception as exc:
+        raise Returned(f"Altair cannot build the chart: {_exception_text(exc)}", None) from exc
+    return spec
+
+
+def _checked_spec(spec: dict[str, Any], relative: str, def_line: int, used_by: str,
+                  checker: SchemaChecker) -> dict[str, Any]:
+    """A module's spec, if the schema accepts it."""
+    try:
         found = checker.problem(spec)
     except Exception as exc:  # noqa: BLE001 - every failure becomes a located problem
-        line = _module_line(exc, relative) or def_line
         raise ChartError(
             f"Altair cannot build the chart: {_exception_text(exc)} (used by {used_by})",
-            relative, line, None,
+            relative, def_line, None,
         ) from None
     if found is not None:
         message, where = found
@@ -134,49 +169,6 @@ def _checked_spec(chart: Any, relative: str, def_line: int, used_by: str,
             relative, def_line, None, schema_hint(where),
         )
     return spec
-
-
-def _run_module(source: str, relative: str, name: str, access: DataAccess,
-                used_by: str) -> tuple[Any, int]:
-    """Execute a chart module in a fresh namespace and call its chart(data)."""
-    try:
-        code = compile(source, relative, "exec")
-    except SyntaxError as exc:
-        raise ChartError(
-            f"the chart module has a syntax error: {exc.msg} (used by {used_by})",
-            relative, exc.lineno, exc.offset,
-        ) from None
-    namespace: dict[str, Any] = {"__name__": f"sitegen_chart_{name}", "__file__": relative}
-    try:
-        exec(code, namespace)
-    except Exception as exc:  # noqa: BLE001
-        raise _module_error(exc, relative, 1, used_by, "importing the chart module") from None
-    function = namespace.get("chart")
-    if not callable(function):
-        raise ChartError(
-            f"the chart module defines no chart(data) function (used by {used_by})",
-            relative, 1, None, "add: def chart(data): return alt.Chart(...)",
-        )
-    def_line = getattr(getattr(function, "__code__", None), "co_firstlineno", 1)
-    try:
-        return function(access), def_line
-    except Exception as exc:  # noqa: BLE001
-        raise _module_error(exc, relative, def_line, used_by, "chart(data)") from None
-
-
-def _module_error(exc: BaseException, relative: str, fallback: int, used_by: str,
-                  what: str) -> ChartError:
-    line = _module_line(exc, relative) or fallback
-    return ChartError(
-        f"{what} raised {_exception_text(exc)} (used by {used_by})", relative, line, None,
-    )
-
-
-def _module_line(exc: BaseException, relative: str) -> int | None:
-    """The last line of the chart module in the exception's traceback."""
-    lines = [frame.lineno for frame in traceback.extract_tb(exc.__traceback__)
-             if frame.filename == relative]
-    return lines[-1] if lines else None
 
 
 def _exception_text(exc: BaseException) -> str:

@@ -61,10 +61,12 @@ class _Prepared:
 def render_all(
     blocks: Iterable[ChartBlock], datasets: Mapping[str, Dataset], paths: SitePaths,
     cache: ChartCache | None, problems: ProblemCollector, allowed_hosts: Sequence[str] = (),
+    run_timeout: float = 300.0,
 ) -> dict[tuple[str, int], RenderedChart]:
     """Every chart block -> a RenderedChart, reusing cached ones; a chart that fails is left
     out and its problem recorded (its warnings too). allowed_hosts are the hosts a spec may
-    name (the `allowed_hosts` setting; part of every chart's key).
+    name (the `allowed_hosts` setting; part of every chart's key); run_timeout bounds each
+    chart module's run.
     """
     versions = output_versions() + "|" + ",".join(allowed_hosts)
     results: dict[tuple[str, int], RenderedChart] = {}
@@ -80,7 +82,8 @@ def render_all(
         results[(block.page, block.index)] = hit[0]
         _warn(hit[1], block, problems)
     if misses:
-        _render_misses(misses, datasets, paths, cache, results, problems, allowed_hosts)
+        _render_misses(misses, datasets, paths, cache, results, problems,
+                       (allowed_hosts, run_timeout))
     _check_unique_ids(results, blocks, problems)
     return results
 
@@ -88,7 +91,8 @@ def render_all(
 def _render_misses(misses: Sequence[tuple[ChartBlock, str]], datasets: Mapping[str, Dataset],
                    paths: SitePaths, cache: ChartCache | None,
                    results: dict[tuple[str, int], RenderedChart],
-                   problems: ProblemCollector, allowed_hosts: Sequence[str]) -> None:
+                   problems: ProblemCollector,
+                   limits: tuple[Sequence[str], float]) -> None:
     """Build the specs of charts not in the cache and render them, then store them.
 
     With many charts, worker processes start first and render each spec as soon as it is
@@ -112,7 +116,7 @@ def _render_misses(misses: Sequence[tuple[ChartBlock, str]], datasets: Mapping[s
         pending: list[_Prepared] = []
         for block, key in misses:
             try:
-                chart = _build_chart(block, datasets, paths, checker, allowed_hosts)
+                chart = _build_chart(block, datasets, paths, checker, *limits)
             except ChartError as error:
                 problems.add(error)
                 continue
@@ -136,13 +140,14 @@ def _render_misses(misses: Sequence[tuple[ChartBlock, str]], datasets: Mapping[s
 
 
 def _build_chart(block: ChartBlock, datasets: Mapping[str, Dataset], paths: SitePaths,
-                 checker: SchemaChecker, allowed_hosts: Sequence[str]) -> ChartSpec:
+                 checker: SchemaChecker, allowed_hosts: Sequence[str],
+                 run_timeout: float) -> ChartSpec:
     """A block's checked spec, from its YAML or from the chart module it names, reaching no
     other host (`offsite`)."""
     raw, places = read_block_yaml(block)
     if "python" in raw:
         chart = build_python_chart(block, raw, places, datasets, paths.root, paths.charts,
-                                   checker)
+                                   checker, run_timeout)
         module = next((p for p in sorted(chart.inputs) if p.endswith(".py")), None)
         check_offsite(chart.spec, block, None, allowed_hosts, module)
         return chart

@@ -57,6 +57,9 @@ class ChartSpec:
     inputs: frozenset[str]
     warnings: tuple[Problem, ...]
     title_spec: Any = None
+    opened: tuple[tuple[str, str | None], ...] = ()
+    """(site path, or absolute outside the site; content digest or None) of each file a
+    chart module opened: the cache holds while each is unchanged."""
     """The spec's own `title` value, put back for the PNG (the page shows it as text)."""
     images: tuple[tuple[str, DataFile], ...] = ()
     """Each relative image URL as written and the site's file it names (charts.images)."""

@@ -89,20 +89,20 @@ def _run(job: Job, watch: _Watch) -> dict[str, Any]:
         source = job.path.read_text(encoding="utf-8")
         code = compile(source, str(job.path), "exec")
     except SyntaxError as exc:
-        return _failed(f"has a syntax error: {exc.msg}", exc.lineno or 1, None,
+        return _failed(f"{job.what} has a syntax error: {exc.msg}", exc.lineno or 1, None,
                        exc.offset)
     except (OSError, UnicodeDecodeError) as exc:
-        return _failed(f"cannot be read: {exc}", 1, "save it as UTF-8")
+        return _failed(f"{job.what} cannot be read: {exc}", 1, "save it as UTF-8")
     namespace: dict[str, Any] = {"__name__": f"sitegen_{job.path.stem}",
                                  "__file__": str(job.path)}
     watch.on = True
     try:
         exec(code, namespace)
     except BaseException as exc:  # noqa: BLE001 - everything the code does is reported
-        return _raised(exc, job, 1, "importing it")
+        return _raised(exc, job, 1, f"importing {job.what}")
     function = namespace.get(job.function)
     if not callable(function):
-        return _failed(f"defines no {job.function}(data) function", 1,
+        return _failed(f"{job.what} defines no {job.function}(data) function", 1,
                        f"add: def {job.function}(data): ...")
     def_line = getattr(getattr(function, "__code__", None), "co_firstlineno", 1)
     try:
@@ -110,7 +110,10 @@ def _run(job: Job, watch: _Watch) -> dict[str, Any]:
         if job.finish is not None:
             value = job.finish(value)
     except Returned as wrong:
-        return _failed(wrong.message, def_line, wrong.hint)
+        cause = wrong.__cause__ or wrong.__context__
+        line = _line_in(traceback.extract_tb(cause.__traceback__), str(job.path)) \
+            if cause is not None else None
+        return _failed(wrong.message, line or def_line, wrong.hint)
     except BaseException as exc:  # noqa: BLE001
         return _raised(exc, job, def_line, f"{job.function}(data)")
     finally:
@@ -125,7 +128,7 @@ def _raised(exc: BaseException, job: Job, fallback: int, what: str) -> dict[str,
     if isinstance(exc, Pending):
         return {"kind": "pending", "name": exc.name, "line": line}
     if isinstance(exc, SystemExit):
-        return _failed(f"called sys.exit({exc.code!r}) in {what}", line,
+        return _failed(f"{what} called sys.exit({exc.code!r})", line,
                        "return the data instead of exiting; raise an exception to report "
                        "a problem")
     text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
@@ -133,7 +136,7 @@ def _raised(exc: BaseException, job: Job, fallback: int, what: str) -> dict[str,
     shown = f"{type(exc).__name__}: {first}" if first else type(exc).__name__
     hint = "check that the file it reads exists (paths are relative to the site's folder)" \
         if isinstance(exc, FileNotFoundError) else None
-    return _failed(f"raised {shown} in {what}", line, hint)
+    return _failed(f"{what} raised {shown}", line, hint)
 
 
 def _failed(message: str, line: int, hint: str | None, column: int | None = None,

@@ -260,7 +260,7 @@ def plain_data(value: Any) -> Any:
     if isinstance(value, dict | list | tuple):
         return _plain(value, False)
     raise Returned(
-        f"returned {_kind(value)} from load(data), not rows, a mapping or a DataFrame",
+        f"load(data) returned {_kind(value)}, not rows, a mapping or a DataFrame",
         "return a list of dicts (rows), a dict, a list, or a pandas, polars or pyarrow table")
 
 
@@ -278,7 +278,7 @@ def _frame_rows(value: Any) -> list[dict[str, Any]] | None:
         try:
             from pyarrow import interchange
         except ImportError:
-            raise Returned("returned a DataFrame sitegen can read only through "
+            raise Returned("load(data) returned a DataFrame sitegen can read only through "
                            "pyarrow", "pip install 'sitegen[parquet]', or return rows") from None
         return list(interchange.from_dataframe(value).to_pylist())
     return None

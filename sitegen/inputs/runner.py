@@ -49,7 +49,7 @@ class Job:
     function: str
     argument: Any
     root: Path
-    what: str = "the loader"
+    what: str = "the data loader"
     used_by: str = ""
     finish: Callable[[Any], Any] | None = None
 
@@ -80,7 +80,7 @@ class Pending(BaseException):
 class Returned(Exception):
     """Raised by a Job's finish when the function returned something it cannot use."""
 
-    def __init__(self, message: str, hint: str) -> None:
+    def __init__(self, message: str, hint: str | None) -> None:
         super().__init__(message)
         self.message = message
         self.hint = hint
@@ -204,8 +204,9 @@ def _ran(job: Job, outcome: dict[str, Any], printed: bytes) -> Ran:
     if kind == "pending":
         raise NeedsDataset(outcome["name"], outcome["line"])
     if kind != "ok":
-        raise _error(job, outcome["message"], outcome["line"], outcome.get("hint"),
-                     outcome.get("column"))
+        used = f" (used by {job.used_by})" if job.used_by else ""
+        raise InputError(outcome["message"] + used, job.relative, outcome["line"],
+                         outcome.get("column"), outcome.get("hint"))
     shown = outcome.get("printed")
     if shown is not None or printed.strip():
         text, line = shown if shown is not None else (printed.decode("utf-8", "replace"), None)
