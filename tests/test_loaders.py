@@ -95,7 +95,7 @@ BAD = {
                    "ended the Python interpreter early"),
     "crashes": ("import ctypes\n\n\ndef load(data):\n    ctypes.string_at(0)\n", 5,
                 "crashed the Python interpreter (SIGSEGV)"),
-    "wrong type": ("def load(data):\n    rows = [1]\n", 1, "returned None from load(data)"),
+    "wrong type": ("def load(data):\n    rows = [1]\n", 1, "load(data) returned None"),
     "a set": ("def load(data):\n    return {1, 2}\n", 1, "returned a set"),
     "prints": ("def load(data):\n    print('debugging')\n    return []\n", 2,
                "printed to stdout: 'debugging'"),
