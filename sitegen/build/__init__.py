@@ -10,13 +10,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sitegen.build.oneshot import build_site
+from sitegen.build.progress import Progress, TerminalLine
 from sitegen.build.result import BuildOptions, BuildResult
 
 if TYPE_CHECKING:
     from sitegen.build.builder import Builder
     from sitegen.build.handtyped import FigureCheck, check_site
 
-__all__ = ["BuildOptions", "BuildResult", "Builder", "FigureCheck", "build_site", "check_site"]
+__all__ = ["BuildOptions", "BuildResult", "Builder", "FigureCheck", "Progress", "TerminalLine",
+           "build_site", "check_site"]
 
 
 def __getattr__(name: str) -> Any:

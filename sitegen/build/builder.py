@@ -18,6 +18,7 @@ from pathlib import Path
 
 from sitegen.build.delta import Snapshot, edited_pages, rebuild_edited
 from sitegen.build.pages import PageWork, parse_page
+from sitegen.build.progress import Progress
 from sitegen.build.render import Sink, render_site
 from sitegen.build.result import BuildOptions, BuildResult
 from sitegen.build.site import build_date, load_site
@@ -59,37 +60,48 @@ class Builder:
         self._last: Snapshot | None = None
         self._refresh = options.refresh  # --refresh reruns the loaders of the first build
 
-    def build(self, sink: Sink | None = None,
-              changed: Collection[str] | None = None) -> BuildResult:
+    def build(self, sink: Sink | None = None, changed: Collection[str] | None = None,
+              progress: Progress | None = None) -> BuildResult:
         """Build the whole site; raises BuildFailed with every problem found.
 
         sink, when given, is handed each output as soon as it exists (a streaming writer);
         the result still holds every file. changed, when given, lists every site-relative
         path that changed since this Builder's last build (the server's watcher knows): pages
         edited in place are then redone alone (`delta`), and other changes skip the walk and
-        the stat of the rest. When unsure, pass None: everything is checked.
+        the stat of the rest. When unsure, pass None: everything is checked. progress, when
+        given, is told of the work as it is done (a terminal shows it).
         """
         started = time.perf_counter()
+        progress = progress or Progress()
         last, self._last = self._last, None  # a failed build leaves nothing to start from
         result = None
         if changed is not None and last is not None and sink is None:
-            result = self._rebuild_edited(last, changed)
+            with progress.phase("render"):
+                result = self._rebuild_edited(last, changed)
         if result is None:
-            result = self._full_build(changed, sink)
+            progress.phases.clear()
+            result = self._full_build(changed, sink, progress)
         if self.persist_caches:
-            self.save_caches()
-        return replace(result, seconds=time.perf_counter() - started)
+            with progress.phase("save caches"):
+                self.save_caches()
+        return replace(result, seconds=time.perf_counter() - started,
+                       charts_rendered=progress.counts.get("charts rendered", 0),
+                       phases=tuple(progress.phases))
 
-    def _full_build(self, changed: Collection[str] | None, sink: Sink | None) -> BuildResult:
+    def _full_build(self, changed: Collection[str] | None, sink: Sink | None,
+                    progress: Progress) -> BuildResult:
         problems = ProblemCollector()
-        config = self._config()
-        unchanged = self._vouched_unchanged(changed, config)
-        site = load_site(config, self._discover(config, unchanged is not None, problems),
-                         self.page_cache, unchanged, self.options.drafts, problems,
-                         self._refresh)
-        self._refresh = False
-        rendered = render_site(site, self.work, self._templates_for(site.templates, config),
-                               problems, sink)
+        with progress.phase("load"):
+            config = self._config()
+            unchanged = self._vouched_unchanged(changed, config)
+            site = load_site(config, self._discover(config, unchanged is not None, problems),
+                             self.page_cache, unchanged, self.options.drafts, problems,
+                             self._refresh, progress.tick)
+            self._refresh = False
+        with progress.phase("render"):
+            rendered = render_site(site, self.work,
+                                   self._templates_for(site.templates, config), problems,
+                                   sink, progress)
         self.work.end_build()
         problems.raise_if_any(strict=bool(config.strict))
         self._last = rendered.snapshot
@@ -220,4 +232,5 @@ def _result(snapshot: Snapshot, pages: tuple[Page, ...], rendered: int,
     return BuildResult(
         files=snapshot.files, pages=pages, warnings=snapshot.warnings,
         inputs=snapshot.inputs, seconds=0.0, rendered=rendered, changes=changes,
+        charts=len(snapshot.charts),
     )

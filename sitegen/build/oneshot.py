@@ -17,6 +17,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, overload
 
+from sitegen.build.progress import Progress
 from sitegen.build.result import BuildOptions, BuildResult
 from sitegen.cache import stamps
 from sitegen.config import SitePaths, load_config
@@ -26,11 +27,13 @@ if TYPE_CHECKING:
 
 
 def build_site(root: Path, out_dir: Path | None = None,
-               options: BuildOptions = BuildOptions()) -> BuildResult:
+               options: BuildOptions = BuildOptions(),
+               progress: Progress | None = None) -> BuildResult:
     """Build the site at root and swap it into out_dir (default: the config's output_dir).
 
     When every input and the output folder are as the last successful build left them, the
     build has nothing to do and returns at once (the files are then read from out_dir).
+    progress, when given, is told of the work as it is done (a terminal shows it).
     """
     started = time.perf_counter()
     root = root.resolve()
@@ -42,27 +45,31 @@ def build_site(root: Path, out_dir: Path | None = None,
     manifest = stamps.load_manifest(manifest_file)
     if (manifest is not None and manifest.inputs == inputs and manifest.still_holds()
             and stamps.output_stamps(target) == manifest.outputs):
-        count, pages, warnings = manifest.summary
+        count, pages, warnings, charts = manifest.summary
         return BuildResult(
             files=stamps.OutputFiles(target, manifest.outputs),
             pages=StoredPages(count, pages), warnings=warnings,
             inputs=MappingProxyType({}), seconds=time.perf_counter() - started, rendered=0,
-            output=target,
+            output=target, charts=charts,
         )
-    result = _build_and_swap(root, target, options)
+    progress = progress or Progress()
+    result = _build_and_swap(root, target, options, progress)
     written = stamps.output_stamps(target)
     if written is not None:
         kept = tuple(replace(p, content="", toc=()) for p in result.pages)
-        summary = (len(kept), pickle.dumps(kept, pickle.HIGHEST_PROTOCOL), result.warnings)
+        summary = (len(kept), pickle.dumps(kept, pickle.HIGHEST_PROTOCOL), result.warnings,
+                   result.charts)
         loaders = result.loaders
         expires, outside = (loaders.expires, loaders.outside) if loaders else (None, ())
         watched = tuple((path, stamps.file_stamp(Path(path))) for path in outside)
         stamps.save_manifest(manifest_file,
                              stamps.Manifest(inputs, written, summary, expires, watched))
-    return replace(result, seconds=time.perf_counter() - started, output=target)
+    return replace(result, seconds=time.perf_counter() - started, output=target,
+                   phases=tuple(progress.phases))
 
 
-def _build_and_swap(root: Path, target: Path, options: BuildOptions) -> BuildResult:
+def _build_and_swap(root: Path, target: Path, options: BuildOptions,
+                    progress: Progress) -> BuildResult:
     """A Builder's build, written into target whole or not at all."""
     # Imported here, not above: a no-op build returns before it needs any of this.
     from sitegen.build.builder import Builder
@@ -74,11 +81,12 @@ def _build_and_swap(root: Path, target: Path, options: BuildOptions) -> BuildRes
     writer = DiskWriter(target, stream=builder.expects_full_render())
     try:
         writer.begin()
-        result = builder.build(sink=writer.put if writer.stream else None)
+        result = builder.build(sink=writer.put if writer.stream else None, progress=progress)
     except BaseException:
         writer.abort()
         raise
-    writer.commit(result.files)
+    with progress.phase("write"):
+        writer.commit(result.files)
     return result
 
 

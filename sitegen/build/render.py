@@ -17,6 +17,7 @@ from sitegen.build.delta import Snapshot, who_reads
 from sitegen.build.feeds import FeedEntry, newest_first, sitemap_xml
 from sitegen.build.pages import MISSING_PAGE, FinishedPage, PageWork, head_extra
 from sitegen.build.pageview import SiteView, site_fields
+from sitegen.build.progress import Progress
 from sitegen.build.site import Site
 from sitegen.build.templates import Templates
 from sitegen.errors import ProblemCollector
@@ -39,8 +40,10 @@ class Rendered:
 
 
 def render_site(site: Site, work: PageWork, templates: Templates, problems: ProblemCollector,
-                sink: Sink | None = None) -> Rendered:
-    """Every output of the site (see the module docstring)."""
+                sink: Sink | None = None, progress: Progress | None = None) -> Rendered:
+    """Every output of the site (see the module docstring); progress counts the pages
+    rendered and times the search index."""
+    progress = progress or Progress()
     config = site.config
     outputs = OutputSet(problems, sink)
     asset_names = {rel: hashed_name(rel, file.data) for rel, file in site.static.items()}
@@ -70,6 +73,7 @@ def render_site(site: Site, work: PageWork, templates: Templates, problems: Prob
             data, read, fresh = work.render(page, view, templates, render_key, fingerprints,
                                             head_extra(page, site.charts))
             rendered += fresh
+            progress.tick("pages rendered", int(fresh))
             if read:
                 reads[page.source] = tuple(source for source, _ in read)
             outputs.add(page.output_path, data, page.source)
@@ -78,7 +82,7 @@ def render_site(site: Site, work: PageWork, templates: Templates, problems: Prob
     feed = _special_pages(view, work, templates, outputs, problems, render_key, fingerprints,
                           reads)
     if config.search and not problems.errors:
-        with problems.gather():
+        with problems.gather(), progress.phase("search"):
             for path, data in search_outputs(outputs.files, config.language).items():
                 outputs.add(path, data, "(search index)")
     files = MappingProxyType(outputs.files)

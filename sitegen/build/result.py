@@ -36,7 +36,8 @@ class BuildResult:
 
     changes, when known, names the only outputs that may differ from the files of this
     Builder's previous build (the dev server then compares just those); output is the
-    folder build_site wrote.
+    folder build_site wrote. rendered counts the pages rendered anew (the others came from
+    the render cache).
     """
 
     files: Mapping[str, bytes]
@@ -48,3 +49,6 @@ class BuildResult:
     changes: OutputDelta | None = None
     output: Path | None = None  # the folder written, for builds that write one
     loaders: LoaderReport | None = None  # which data loaders ran, which came from the cache
+    charts: int = 0             # charts on the pages
+    charts_rendered: int = 0    # of which drawn anew (the rest came from the chart cache)
+    phases: tuple[tuple[str, float], ...] = ()  # (load, render, search, write: seconds)

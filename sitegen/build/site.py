@@ -66,9 +66,10 @@ class Site:
 
 def load_site(config: Config, files: ContentFiles, page_cache: PageCache,
               unchanged: Callable[[str], bool] | None, drafts: bool,
-              problems: ProblemCollector, refresh: bool = False) -> Site:
+              problems: ProblemCollector, refresh: bool = False,
+              tick: Callable[[str, int], None] | None = None) -> Site:
     """Read and parse every input of the site (see the module docstring); refresh reruns
-    every data loader."""
+    every data loader; tick is told of each page parsed and chart drawn anew."""
     paths = config.paths
     assets = _assets(files.assets, paths, problems)
     datasets, loaders = run_loaders(paths, load_datasets(paths, problems), problems,
@@ -77,12 +78,12 @@ def load_site(config: Config, files: ContentFiles, page_cache: PageCache,
               if path.stem not in datasets}
     parse = partial(parse_page, paths=paths, typographer=config.typographer)
     loaded = page_cache.load_pages(files.pages, paths.root, config.typographer, parse,
-                                   problems, unchanged)
+                                   problems, unchanged, tick)
     broken |= {path.relative_to(paths.content).as_posix()
                for path in files.pages if path not in loaded}
     pages = tuple(page for page in loaded.values() if drafts or not page.source.draft)
     hand_typed = warn_hand_typed(pages, config, problems)
-    charts, chart_files = _charts(pages, datasets, config, problems)
+    charts, chart_files = _charts(pages, datasets, config, problems, tick)
     runtime: Mapping[str, bytes] = {}
     if charts:
         from sitegen import charts as chart_room
@@ -119,7 +120,7 @@ def _assets(found: Sequence[Path], paths: SitePaths,
 
 
 def _charts(pages: Sequence[LoadedPage], datasets: Mapping[str, Dataset], config: Config,
-            problems: ProblemCollector,
+            problems: ProblemCollector, tick: Callable[[str, int], None] | None = None,
             ) -> tuple[dict[ChartKey, Any], dict[str, tuple[bytes, str]]]:
     """Every chart block of every page drawn (values in its text filled first)."""
     blocks = [(page, index, fence) for page in pages
@@ -140,7 +141,7 @@ def _charts(pages: Sequence[LoadedPage], datasets: Mapping[str, Dataset], config
     paths = config.paths
     results = chart_room.render_all(chart_blocks, datasets, paths,
                                     chart_room.ChartCache.for_site(paths.cache), problems,
-                                    config.allowed_hosts, config.run_timeout)
+                                    config.allowed_hosts, config.run_timeout, tick)
     files: dict[str, tuple[bytes, str]] = {}
     for (page_source, _), chart in results.items():
         for path, data in chart.files.items():

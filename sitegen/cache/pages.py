@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,7 @@ class PageCache:
         parse: Parse,
         problems: ProblemCollector,
         unchanged: Callable[[str], bool] | None = None,
+        tick: Callable[[str, int], None] | None = None,
     ) -> dict[Path, Any]:
         """{path: parsed page} of the paths that parse, in order; the problems of the rest
         are recorded.
@@ -52,12 +53,15 @@ class PageCache:
         (a module-level function, or a partial of one), since workers run it. typographer
         is part of every key.
         unchanged(relative) may vouch that a file did not change since the last call (the
-        dev server's watcher knows); such a file is not even stat'ed.
+        dev server's watcher knows); such a file is not even stat'ed. tick, when given, is
+        told of each page parsed ("pages parsed", 1) as it is.
         """
         self._read()
         results, missing = self._cached(paths, root, typographer, unchanged)
         for path, (key, stamp, outcome) in zip(missing, _parse_all(missing, typographer, parse),
                                                strict=True):
+            if tick is not None:
+                tick("pages parsed", 1)
             results[path] = outcome
             if not isinstance(outcome, SitegenError):
                 self.entries[path.relative_to(root).as_posix()] = (key, stamp, outcome)
@@ -161,11 +165,14 @@ def _parse_one(args: tuple[Path, bool, Parse]) -> tuple[str, tuple[int, int, int
 
 def _parse_all(
     paths: list[Path], typographer: bool, parse: Parse,
-) -> list[tuple[str, tuple[int, int, int, bool], Any]]:
+) -> Iterator[tuple[str, tuple[int, int, int, bool], Any]]:
+    """Each page parsed, in order, as soon as it is (in worker processes when there are
+    many)."""
     jobs = [(path, typographer, parse) for path in paths]
     workers = min(os.cpu_count() or 1, 4)
     if len(jobs) < PARALLEL_THRESHOLD or workers < 2:
-        return [_parse_one(job) for job in jobs]
+        yield from (_parse_one(job) for job in jobs)
+        return
     # Imported here: most builds parse few pages, or none (a no-op build).
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
@@ -176,7 +183,8 @@ def _parse_all(
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context,
                              initializer=_collect_rarely) as pool:
-        return [first, *pool.map(_parse_one, jobs[1:], chunksize=CHUNK)]
+        yield first
+        yield from pool.map(_parse_one, jobs[1:], chunksize=CHUNK)
 
 
 def _collect_rarely() -> None:

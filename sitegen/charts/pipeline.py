@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -61,12 +61,13 @@ class _Prepared:
 def render_all(
     blocks: Iterable[ChartBlock], datasets: Mapping[str, Dataset], paths: SitePaths,
     cache: ChartCache | None, problems: ProblemCollector, allowed_hosts: Sequence[str] = (),
-    run_timeout: float = 300.0,
+    run_timeout: float = 300.0, tick: Callable[[str, int], None] | None = None,
 ) -> dict[tuple[str, int], RenderedChart]:
     """Every chart block -> a RenderedChart, reusing cached ones; a chart that fails is left
     out and its problem recorded (its warnings too). allowed_hosts are the hosts a spec may
     name (the `allowed_hosts` setting; part of every chart's key); run_timeout bounds each
-    chart module's run.
+    chart module's run. tick, when given, is told of each chart drawn anew
+    ("charts rendered", 1).
     """
     versions = output_versions() + "|" + ",".join(allowed_hosts)
     results: dict[tuple[str, int], RenderedChart] = {}
@@ -83,7 +84,7 @@ def render_all(
         _warn(hit[1], block, problems)
     if misses:
         _render_misses(misses, datasets, paths, cache, results, problems,
-                       (allowed_hosts, run_timeout))
+                       (allowed_hosts, run_timeout), tick or (lambda what, count: None))
     _check_unique_ids(results, blocks, problems)
     return results
 
@@ -91,8 +92,8 @@ def render_all(
 def _render_misses(misses: Sequence[tuple[ChartBlock, str]], datasets: Mapping[str, Dataset],
                    paths: SitePaths, cache: ChartCache | None,
                    results: dict[tuple[str, int], RenderedChart],
-                   problems: ProblemCollector,
-                   limits: tuple[Sequence[str], float]) -> None:
+                   problems: ProblemCollector, limits: tuple[Sequence[str], float],
+                   tick: Callable[[str, int], None]) -> None:
     """Build the specs of charts not in the cache and render them, then store them.
 
     With many charts, worker processes start first and render each spec as soon as it is
@@ -134,6 +135,7 @@ def _render_misses(misses: Sequence[tuple[ChartBlock, str]], datasets: Mapping[s
         for prepared in pending:
             with problems.gather():
                 _finish(prepared, jobs, cache, results, problems, version)
+                tick("charts rendered", 1)
     finally:
         if pool is not None:
             pool.close()
