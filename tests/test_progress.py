@@ -121,4 +121,4 @@ def test_a_phase_inside_another_is_not_counted_twice():
     assert names == ["search", "render"]
     progress.tick("pages parsed", 3)
     progress.tick("loaders run")
-    assert progress.line() == "starting: 3 pages parsed, 1 loaders run"
+    assert progress.line() == "render: 3 pages parsed, 1 loaders run"  # the last phase shown
