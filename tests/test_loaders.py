@@ -80,11 +80,11 @@ def test_the_build_line_says_which_loaders_ran_and_which_were_cached(make_site):
     site = _site(make_site)
     first = run_sitegen("build", "-v", cwd=site)
     assert first.returncode == 0, first.stderr
-    assert "loaders: 2 ran, 0 from cache" in first.stdout
+    assert ", 2 loaders (2 ran, 0 cached) in " in first.stdout
     assert "  ran content/data/z_rows.py" in first.stdout
     (site / "content" / "index.md").write_text(PAGE + "\nMore.\n", encoding="utf-8")
     second = run_sitegen("build", cwd=site)
-    assert "loaders: 0 ran, 2 from cache" in second.stdout
+    assert ", 2 loaders (0 ran, 2 cached) in " in second.stdout
 
 
 BAD = {
