@@ -123,3 +123,17 @@ def test_an_edit_reindexes_to_exactly_the_index_of_a_clean_build(make_site, tmp_
     clean = dict(Builder(clean_site, persist_caches=False).build().files)
     assert dict(edited.files) == clean  # byte for byte: Pagefind is deterministic
     assert "and then stopped" in fragments(clean)["/chips/"]["content"]
+
+
+def test_the_hidden_source_card_of_a_number_is_not_indexed(make_site, tmp_path):
+    data = ("id,value,unit,series,kind,source_title,source_url,source_date\n"
+            "h20,300000,units,H20 orders,reported,Zanzibar Weekly,https://example.org/z,2025-07\n")
+    site = make_site({**SITE, "content/data/orders.csv": data,
+                      "content/chips.md": SITE["content/chips.md"]
+                      + "\nOrders reached {{ orders.h20.value }} units.\n"})
+    result = build_site(site, tmp_path / "out")
+    html = (tmp_path / "out" / "chips/index.html").read_text()
+    assert 'class="value-sources" hidden' in html and "Zanzibar Weekly" in html
+    chips = fragments(result.files)["/chips/"]
+    assert "Orders reached 300,000 units." in chips["content"]
+    assert "Zanzibar" not in chips["content"]
