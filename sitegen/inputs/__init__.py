@@ -22,11 +22,13 @@ from sitegen.inputs.data import (
 from sitegen.inputs.files import check_inside
 from sitegen.inputs.limits import check_yaml
 from sitegen.inputs.loaders import LoaderReport, loader_files, run_loaders
+from sitegen.inputs.provenance import DERIVED_COLUMN, derive, names_source
 from sitegen.inputs.runner import Job, NeedsDataset, Ran, Returned, run
 from sitegen.inputs.static import StaticFile, static_files
 from sitegen.inputs.templates import TemplateSet, read_templates
 
 __all__ = [
+    "DERIVED_COLUMN",
     "ContentFiles",
     "Dataset",
     "Job",
@@ -43,10 +45,12 @@ __all__ = [
     "check_yaml",
     "content_path",
     "data_files",
+    "derive",
     "discover",
     "is_web_address",
     "load_datasets",
     "loader_files",
+    "names_source",
     "read_page",
     "read_templates",
     "relative_url",

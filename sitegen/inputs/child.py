@@ -126,7 +126,7 @@ def _run(job: Job, watch: _Watch) -> dict[str, Any]:
 def _raised(exc: BaseException, job: Job, fallback: int, what: str) -> dict[str, Any]:
     line = _line_in(traceback.extract_tb(exc.__traceback__), str(job.path)) or fallback
     if isinstance(exc, Pending):
-        return {"kind": "pending", "name": exc.name, "line": line}
+        return {"kind": "pending", "name": exc.name, "line": line, "every": exc.every}
     if isinstance(exc, SystemExit):
         return _failed(f"{what} called sys.exit({exc.code!r})", line,
                        "return the data instead of exiting; raise an exception to report "

@@ -40,10 +40,12 @@ def is_web_address(url: str) -> bool:
 
 @dataclass(frozen=True)
 class Row:
-    """One record: column -> typed value, and the line it starts on in its file."""
+    """One record: column -> typed value, the line it starts on in its file, and the name
+    of its dataset (so a loader's `derive` can name the row it came from)."""
 
     values: Mapping[str, Any]
     line: int
+    _dataset: str = field(default="", compare=False, repr=False)
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("__"):
@@ -225,7 +227,7 @@ def make_dataset(name: str, path: str, parsed: Parsed, digest: str,
     shaped = shape_of(parsed, maps)
     return Dataset(
         name=name, path=path, columns=shaped.columns, column_types=shaped.column_types,
-        rows=tuple(Row(values, line) for line, values in shaped.rows), digest=digest,
+        rows=tuple(Row(values, line, name) for line, values in shaped.rows), digest=digest,
         value=shaped.value, kind=shaped.kind, shape=shaped.shape, lines=parsed.lines,
     )
 

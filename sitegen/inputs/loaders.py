@@ -6,7 +6,9 @@ anything with the dataframe interchange protocol). A loader asking for another l
 waits for it (they are ordered by what they read); a cycle is an error naming both files.
 
 A result is cached by exactly what it depended on: the loader's code, the datasets it read,
-every file it opened (tracked by the child, path and content digest) and sitegen's version.
+every file it opened (tracked by the child, path and content digest) and sitegen's code
+(its fingerprint). A child is sent only the datasets it will likely read; asking for
+another sends it and runs the loader again.
 `REFRESH = "1d"` (s, m, h or d) in a loader bounds how long a cached result stays fresh,
 for loaders that read the network; `--refresh` reruns every loader. Every build says which
 loaders ran and which came from the cache.
@@ -14,22 +16,23 @@ loaders ran and which came from the cache.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import math
 import pickle
 import re
 import time
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sitegen import __version__
-from sitegen.cache import LoaderCache, LoaderEntry
+from sitegen.cache import LoaderCache, LoaderEntry, code_fingerprint
 from sitegen.config import SitePaths
 from sitegen.errors import InputError, Problem, ProblemCollector, SitegenError
 from sitegen.inputs.data import Dataset, make_dataset
 from sitegen.inputs.files import site_files
+from sitegen.inputs.provenance import named_in_result, source_problems
 from sitegen.inputs.readers import Parsed
 from sitegen.inputs.runner import Job, NeedsDataset, Pending, Ran, Returned, run
 from sitegen.inputs.shapes import describe
@@ -50,31 +53,45 @@ class LoaderReport:
 
 
 class LoaderData(Mapping[str, Dataset]):
-    """The datasets a loader sees (in its child), remembering which it read; a dataset still
-    to be made by another loader raises Pending, so the parent makes it first."""
+    """The datasets a loader sees (in its child), remembering which it read. Only the
+    datasets sent travel to the child; one not sent, or still to be made by another loader,
+    raises Pending, so the parent sends it (making it first) and runs the loader again."""
 
-    def __init__(self, datasets: Mapping[str, Dataset], pending: frozenset[str]) -> None:
-        self._datasets = dict(datasets)
+    def __init__(self, sent: Mapping[str, Dataset], pending: frozenset[str],
+                 unsent: frozenset[str] = frozenset()) -> None:
+        self._datasets = dict(sent)
         self._pending = pending
+        self._unsent = unsent - pending - set(sent)
         self.read: dict[str, str] = {}
 
     def __getitem__(self, name: str) -> Dataset:
-        if name in self._pending:
+        if name in self._pending or name in self._unsent:
             raise Pending(name)
         if name not in self._datasets:
-            known = ", ".join(sorted({*self._datasets, *self._pending})) or "none"
+            known = ", ".join(sorted({*self._datasets, *self._pending, *self._unsent})) \
+                or "none"
             raise KeyError(f"no dataset named {name!r} (datasets: {known})")
         self.read[name] = self._datasets[name].digest
         return self._datasets[name]
 
     def __iter__(self) -> Iterator[str]:
-        for name in sorted(self._pending):
-            raise Pending(name)
+        missing = sorted(self._pending | self._unsent)
+        if missing:
+            raise Pending(missing[0], every=True)
         self.read.update({name: ds.digest for name, ds in self._datasets.items()})
         return iter(self._datasets)
 
     def __len__(self) -> int:
-        return len(self._datasets) + len(self._pending)
+        return len(self._datasets) + len(self._pending) + len(self._unsent)
+
+
+@dataclass(frozen=True)
+class LoaderResult:
+    """What a loader returned, as plain data, and the line of each row made by `derive`
+    (by its position in the returned list)."""
+
+    value: Any
+    lines: Mapping[int, int] = field(default_factory=dict)
 
 
 def loader_files(paths: SitePaths, problems: ProblemCollector | None = None) -> list[Path]:
@@ -87,7 +104,11 @@ def run_loaders(paths: SitePaths, datasets: Mapping[str, Dataset], problems: Pro
                 timeout: float, refresh: bool = False,
                 ) -> tuple[dict[str, Dataset], LoaderReport]:
     """The datasets with every loader's result added (a loader that fails is left out, its
-    problem recorded), and what the loaders did."""
+    problem recorded), and what the loaders did. Rows that name no source are warned of
+    (`provenance.source_problems`), in data files and loaders' results alike."""
+    for dataset in datasets.values():
+        for problem in source_problems(dataset):
+            problems.warn(problem)
     files = {path.stem: path for path in loader_files(paths, problems)}
     every = dict(datasets)
     for name, path in files.items():
@@ -141,13 +162,16 @@ class _Loaders:
                 dataset = self._dataset(name, relative, entry.value, entry.def_line)
                 self.cached.append(relative)
             else:
-                dataset = self._run(name, relative, code, stack)
+                dataset = self._run(name, relative, code, stack, entry)
                 self.ran.append(relative)
         except SitegenError as error:
             self.problems.add(error)
             self.failed.add(name)
             return None
         entry = self.cache.get(relative)
+        read = [self.datasets[n] for n, _ in (entry.reads if entry else ()) if n in self.datasets]
+        for problem in source_problems(dataset, read):
+            self.problems.warn(problem)
         if entry is not None:
             if entry.fresh_for is not None:
                 self.expires.append(entry.made + entry.fresh_for)
@@ -158,7 +182,7 @@ class _Loaders:
     def _holds(self, entry: LoaderEntry, code: str, name: str, stack: tuple[str, ...]) -> bool:
         """Whether a cached result still holds: same code and version, fresh, and every
         dataset and file it read as it was."""
-        if entry.code != code or entry.version != __version__:
+        if entry.code != code or entry.version != code_fingerprint():
             return False
         if entry.fresh_for is not None and self.now - entry.made >= entry.fresh_for:
             return False
@@ -171,25 +195,44 @@ class _Loaders:
                 return False
         return all(_file_digest(Path(path)) == digest for path, digest in entry.files)
 
-    def _run(self, name: str, relative: str, code: str, stack: tuple[str, ...]) -> Dataset:
+    def _run(self, name: str, relative: str, code: str, stack: tuple[str, ...],
+             last: LoaderEntry | None) -> Dataset:
+        wanted = self._likely_reads(name, last)
         while True:
             pending = frozenset(n for n in self.files if n != name and n not in self.datasets)
+            sent = {n: self.datasets[n] for n in sorted(wanted) if n in self.datasets}
+            data = LoaderData(sent, pending, frozenset(self.datasets) - {name})
             job = Job(path=self.files[name], relative=relative, function="load",
-                      argument=LoaderData(self.datasets, pending), root=self.paths.root,
-                      finish=plain_data)
+                      argument=data, root=self.paths.root, finish=plain_data)
             try:
                 ran = run(job, self.timeout)
                 break
             except NeedsDataset as need:
-                self._wait_for(need, name, relative, stack)
+                for other in sorted(pending) if need.every else (need.name,):
+                    if other in pending:
+                        self._wait_for(NeedsDataset(other, need.line), name, relative, stack)
+                wanted |= set(self.datasets) if need.every else {need.name}
         fresh_for = self._fresh_for(ran, relative)
         files = tuple((path, _file_digest(Path(path))) for path in ran.opened)
         reads = tuple((read, self.datasets[read].digest) for read in ran.read
                       if read in self.datasets)
         dataset = self._dataset(name, relative, ran.value, ran.def_line)
-        self.cache.put(relative, LoaderEntry(code, __version__, reads, files, self.now,
+        self.cache.put(relative, LoaderEntry(code, code_fingerprint(), reads, files, self.now,
                                              fresh_for, ran.value, ran.def_line))
         return dataset
+
+    def _likely_reads(self, name: str, last: LoaderEntry | None) -> set[str]:
+        """The datasets a loader will likely ask for, sent with its first run: those it read
+        last time, and those its code names as a text literal. One it asks for beyond these
+        costs a second run; one named but not read costs only its pickling."""
+        wanted = {read for read, _ in last.reads} if last is not None else set()
+        try:
+            tree = ast.parse(self.files[name].read_bytes())
+        except (SyntaxError, ValueError, OSError):
+            return wanted
+        known = set(self.datasets) | set(self.files)
+        return wanted | {node.value for node in ast.walk(tree) if isinstance(node, ast.Constant)
+                         and isinstance(node.value, str) and node.value in known} - {name}
 
     def _wait_for(self, need: NeedsDataset, name: str, relative: str,
                   stack: tuple[str, ...]) -> None:
@@ -230,9 +273,12 @@ class _Loaders:
         return float(match.group(1)) * _UNITS[match.group(2)]
 
     def _dataset(self, name: str, relative: str, value: Any, def_line: int) -> Dataset:
-        digest = hashlib.sha256(pickle.dumps(value, protocol=4)).hexdigest()
+        result = value if isinstance(value, LoaderResult) else LoaderResult(value)
+        digest = hashlib.sha256(pickle.dumps(result, protocol=4)).hexdigest()
+        lines: dict[Any, int] = {(index,): line for index, line in result.lines.items()}
         try:
-            return make_dataset(name, relative, Parsed(value, {(): def_line}), digest)
+            return make_dataset(name, relative, Parsed(result.value, {(): def_line, **lines}),
+                                digest)
         except InputError as error:
             raise error.placed(relative) from None
 
@@ -251,14 +297,17 @@ def _file_digest(path: Path) -> str | None:
 # --- in the child: what load(data) returned, as plain data ----------------------------------
 
 
-def plain_data(value: Any) -> Any:
+def plain_data(value: Any) -> LoaderResult:
     """A loader's result as lists, mappings and plain values (Returned for anything else):
-    a DataFrame becomes its rows."""
+    a DataFrame becomes its rows; rows made by `derive` name the rows they came from."""
     rows = _frame_rows(value)
     if rows is not None:
-        return [{str(k): _plain(v, True) for k, v in row.items()} for row in rows]
-    if isinstance(value, dict | list | tuple):
-        return _plain(value, False)
+        return LoaderResult([{str(k): _plain(v, True) for k, v in row.items()} for row in rows])
+    if isinstance(value, list | tuple):
+        plain = _plain(value, False)
+        return LoaderResult(plain, named_in_result(value, plain))
+    if isinstance(value, dict):
+        return LoaderResult(_plain(value, False))
     raise Returned(
         f"load(data) returned {_kind(value)}, not rows, a mapping or a DataFrame",
         "return a list of dicts (rows), a dict, a list, or a pandas, polars or pyarrow table")

@@ -70,11 +70,12 @@ class Ran:
 
 class Pending(BaseException):
     """Raised in the child by an argument asked for a dataset not made yet (not an Exception,
-    so the code's own `except Exception` does not swallow it)."""
+    so the code's own `except Exception` does not swallow it); every: it asked for them all."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, every: bool = False) -> None:
         super().__init__(name)
         self.name = name
+        self.every = every
 
 
 class Returned(Exception):
@@ -87,13 +88,14 @@ class Returned(Exception):
 
 
 class NeedsDataset(Exception):
-    """The run asked for a dataset that is not made yet (a loader's result): make it, then
-    run again."""
+    """The run asked for a dataset it was not given (not made yet, or not sent): make it
+    or send it, then run again; every: it asked for every dataset (by iterating them)."""
 
-    def __init__(self, name: str, line: int) -> None:
+    def __init__(self, name: str, line: int, every: bool = False) -> None:
         super().__init__(name)
         self.name = name
         self.line = line
+        self.every = every
 
 
 def run(job: Job, timeout: float) -> Ran:
@@ -202,7 +204,7 @@ def _ran(job: Job, outcome: dict[str, Any], printed: bytes) -> Ran:
     """A child's outcome as a Ran, or the located error it reports."""
     kind = outcome["kind"]
     if kind == "pending":
-        raise NeedsDataset(outcome["name"], outcome["line"])
+        raise NeedsDataset(outcome["name"], outcome["line"], bool(outcome.get("every")))
     if kind != "ok":
         used = f" (used by {job.used_by})" if job.used_by else ""
         raise InputError(outcome["message"] + used, job.relative, outcome["line"],

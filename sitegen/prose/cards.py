@@ -5,9 +5,9 @@ entry in the page's references (`#ref-N`: the source's title, a link, and date),
 the value as `<data value="...">`, with `data-ref="N"` for the print stylesheet's reference
 mark. It is described (`aria-describedby`) by that entry and by a card body kept once in a
 hidden block at the end of the content: the row's kind in words and, for a derived row, the
-rows it was computed from (its `derived_from` column). The theme's script shows both as a
-card on hover, focus and tap; without it the link still leads to the references, and screen
-readers read the entry and the card as the link's description.
+rows it was computed from (its `derived_from` column, which a loader's `derive` writes). The
+theme's script shows both as a card on hover, focus and tap; without it the link still leads
+to the references, and screen readers read the entry and the card as the link's description.
 
 `| bare` (last in the expression) keeps a value plain; values in attributes, heading ids,
 titles and feeds are always plain (`bare_html` turns a page's marked content back).
