@@ -11,7 +11,6 @@ Checker finds no errors. The browser half is in test_explainer_browser.py.
 
 from __future__ import annotations
 
-import csv
 import html.parser
 import os
 import re
@@ -272,8 +271,12 @@ def page_path(site: Path, url: str) -> Path:
 
 
 def dataset(name: str) -> dict[str, dict[str, str]]:
-    with open(CONTENT / "data" / f"{name}.csv", encoding="utf-8", newline="") as handle:
-        return {row["id"]: row for row in csv.DictReader(handle)}
+    """A dataset of the explainer as its rows' text, by id: a data file's, or (for a table
+    with rows computed from others) its loader's result, made by sitegen's own loaders."""
+    from explainer_data import explainer_datasets
+
+    return {str(row.values["id"]): {k: "" if v is None else str(v) for k, v in row.values.items()}
+            for row in explainer_datasets()[name].rows}
 
 
 def number(text: str) -> int | float:

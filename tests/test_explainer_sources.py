@@ -5,16 +5,18 @@ from: an outlet (`source_title`), an address (`source_url`) and the date of that
 (`source_date`). A row missing one cannot be checked by a reader, and a source dated after the
 pages that cite it cannot be what they were written from. The one exception is a page that
 carries no date at all (an aggregator updated as filings arrive): it says `undated`, and its
-note says why. Reads the files directly; no build.
+note says why. Reads the datasets as a build makes them (the data files, and the loaders'
+results holding the rows computed from them), without building pages.
 """
 
 from __future__ import annotations
 
-import csv
+import datetime as dt
 import re
 
 import yaml
 from conftest import REPO
+from explainer_data import explainer_datasets, explainer_problems
 
 CONTENT = REPO / "content"
 SOURCE_COLUMNS = ("source_title", "source_url", "source_date")
@@ -23,14 +25,22 @@ UNDATED = "undated"
 _DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2}))?|-Q([1-4]))?\Z")
 
 
+def _text(value: object) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, dt.date) else str(value)
+
+
 def data_rows() -> list[tuple[str, dict[str, str]]]:
-    """(file:id, row) for every row of every CSV data file that has source columns."""
+    """(file:id, row as text) for every row of every table that has source columns: the
+    data files' rows and the loaders' (derived rows among them)."""
     rows = []
-    for path in sorted((CONTENT / "data").glob("*.csv")):
-        with path.open(newline="", encoding="utf-8") as handle:
-            for row in csv.DictReader(handle):
-                if "source_url" in row:
-                    rows.append((f"{path.name}:{row.get('id', '?')}", row))
+    for _, dataset in sorted(explainer_datasets().items()):
+        if "source_url" not in dataset.columns:
+            continue
+        for row in dataset.rows:
+            text = {key: _text(value) for key, value in row.values.items()}
+            rows.append((f"{dataset.path}:{text.get('id', '?')}", text))
     return rows
 
 
@@ -72,6 +82,18 @@ def test_every_data_row_names_its_source_and_the_date_of_that_source() -> None:
     ]
     assert not missing, "rows without a source (" + ", ".join(SOURCE_COLUMNS) + "):\n" + (
         "\n".join(missing))
+
+
+def test_every_derived_row_is_computed_by_a_loader_and_names_what_it_came_from() -> None:
+    derived = [(where, row) for where, row in data_rows() if "derived" in row["kind"]]
+    assert len(derived) >= 11
+    for where, row in derived:
+        assert where.endswith(".py:" + row["id"]), f"{where}: a derived row typed into a file"
+        assert row["derived_from"].strip(), f"{where}: names no rows it came from"
+
+
+def test_loading_the_data_says_nothing_about_missing_sources() -> None:
+    assert [p.format() for p in explainer_problems()] == []
 
 
 def test_no_source_is_dated_after_the_pages_that_cite_it() -> None:
