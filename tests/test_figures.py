@@ -56,6 +56,16 @@ def test_a_link_without_text_to_a_chart_reads_figure_n_here_and_on_another_page(
             in html)
 
 
+def test_a_link_without_text_reads_figure_n_however_the_page_is_named(make_site):
+    # the same pages a link with text reaches: without .md, with a query
+    root = make_site(site(make_site, "See [](other#fig-l) and [](other.md?v=2#chart-1).\n"))
+    result = run_sitegen("build", cwd=root)
+    assert result.returncode == 0, result.stderr
+    html = (root / "_site/index.html").read_text()
+    assert ('See <a href="other/#fig-l">Figure 2</a> and <a href="other/#chart-1">Figure 1</a>.'
+            in html)
+
+
 def test_a_reference_to_a_missing_figure_fails_at_its_line(make_site):
     root = make_site(site(make_site, "Intro.\n\nSee [](other.md#fig-gone).\n"))
     result = run_sitegen("build", cwd=root)

@@ -86,14 +86,24 @@ def figure_label(href: str, here: str, targets: Mapping[str, LinkTarget]) -> str
 
 def _find_page(path_part: str, here: str,
                targets: Mapping[str, LinkTarget]) -> LinkTarget | None:
-    target = _normalise(posixpath.join(posixpath.dirname(here), unquote(path_part)))
-    if target is None:
-        return None
-    stem = target.rstrip("/")
-    for candidate in (target, f"{stem}.md", f"{stem}/index.md"):
+    """The page a link's path names, or None (resolve_link says why)."""
+    for candidate in _candidates(path_part.split("?", 1)[0], here) or ():
         if candidate in targets:
             return targets[candidate]
     return None
+
+
+def _candidates(path_part: str, here: str) -> list[str] | None:
+    """The paths inside content/ a link's path may mean, in the order tried (`costs` may be
+    `costs.md` or `costs/index.md`), or None when it climbs out of content/."""
+    target = _normalise(posixpath.join(posixpath.dirname(here), unquote(path_part)))
+    if target is None:
+        return None
+    candidates = [target]
+    if path_part.endswith("/") or not posixpath.splitext(target)[1]:
+        stem = target.rstrip("/")
+        candidates += [f"{stem}.md", f"{stem}/index.md"] if stem else ["index.md"]
+    return candidates
 
 
 def resolve_link(
@@ -119,13 +129,9 @@ def resolve_link(
             raise ProseError(f"link to a missing heading '#{fragment}' on this page",
                                hint=_heading_hint(own))
         return href, None
-    target = _normalise(posixpath.join(posixpath.dirname(here), unquote(path_part)))
-    if target is None:
+    candidates = _candidates(path_part, here)
+    if candidates is None:
         raise ProseError(f"link '{href}' points outside content/")
-    candidates = [target]
-    if path_part.endswith("/") or not posixpath.splitext(target)[1]:
-        stem = target.rstrip("/")
-        candidates += [f"{stem}.md", f"{stem}/index.md"] if stem else ["index.md"]
     for candidate in candidates:
         linked = targets.get(candidate)
         if linked is not None:
